@@ -1,0 +1,276 @@
+//! The command line, as DESIGN.md's CLI contract lays it out.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// provatar: consent-gated, watermarked, C2PA-signed talking-head video from one portrait and
+/// one speech clip — and the verifier for such videos.
+#[derive(Debug, Parser)]
+#[command(name = "provatar", version, about, long_about = None, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Generate a signed, watermarked avatar from the bundled sample and verify it.
+    Demo(DemoArgs),
+    /// Generate a talking-head MP4 (gated by consent, license and policy).
+    Generate(Box<GenerateArgs>),
+    /// Check a video's provenance: C2PA manifest, watermark and consent.
+    ///
+    /// Exit status: 0 authentic or recovered, 1 tampered or unknown, 2 cannot read the input.
+    Verify(VerifyArgs),
+    /// Find the face in a portrait: box, 478 landmarks, head pose.
+    Analyze(AnalyzeArgs),
+    /// Turn speech into a motion track (blendshapes, head pose, gaze).
+    Motion(MotionArgs),
+    /// Show what an image, audio or MP4 file holds.
+    Probe(ProbeArgs),
+    /// Embed or detect the invisible watermark.
+    #[command(subcommand)]
+    Watermark(WatermarkCommand),
+    /// Make keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Issue, verify or revoke consent credentials.
+    Consent(PassThrough),
+    /// Issue or verify integrator licenses.
+    License(PassThrough),
+    /// Measure per-stage and end-to-end speed.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Directory for demo.mp4 and demo-report.json.
+    #[arg(long, default_value = "demo-out")]
+    pub(crate) out: PathBuf,
+}
+
+/// Facial expression presets.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Emotion {
+    Neutral,
+    Happy,
+    Sad,
+    Angry,
+    Surprised,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GenerateArgs {
+    /// The portrait (PNG, JPEG or WebP).
+    #[arg(long)]
+    pub(crate) portrait: PathBuf,
+    /// The speech or singing clip (WAV, FLAC, MP3, Ogg Vorbis, AAC/M4A).
+    #[arg(long)]
+    pub(crate) audio: PathBuf,
+    /// The consent credential of the person in the portrait.
+    #[arg(long)]
+    pub(crate) consent: PathBuf,
+    /// The MP4 to write.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// The integrator license.
+    #[arg(long)]
+    pub(crate) license: Option<PathBuf>,
+    /// Directory with the C2PA signer key and certificate chain.
+    #[arg(long)]
+    pub(crate) signer: Option<PathBuf>,
+    /// Trust store directory.
+    #[arg(long)]
+    pub(crate) trust: Option<PathBuf>,
+    /// Manifest store directory.
+    #[arg(long)]
+    pub(crate) store: Option<PathBuf>,
+    /// Policy file.
+    #[arg(long)]
+    pub(crate) policy: Option<PathBuf>,
+    /// Expression.
+    #[arg(long, value_enum, default_value_t = Emotion::Neutral)]
+    pub(crate) emotion: Emotion,
+    /// Strength of the expression, 0..1.
+    #[arg(long, default_value_t = 0.5)]
+    pub(crate) emotion_strength: f32,
+    /// Gaze direction as YAW,PITCH in degrees.
+    #[arg(long, default_value = "0,0")]
+    pub(crate) gaze: String,
+    /// Framing scale (1.0: face about 55% of the frame height).
+    #[arg(long, default_value_t = 1.0)]
+    pub(crate) head_distance: f32,
+    /// Amount of head motion (0 = still).
+    #[arg(long, default_value_t = 1.0)]
+    pub(crate) head_motion: f32,
+    /// Output width and height in pixels.
+    #[arg(long, default_value_t = 512)]
+    pub(crate) size: u32,
+    /// Frames per second.
+    #[arg(long, default_value_t = 25)]
+    pub(crate) fps: u32,
+    /// Random seed for reproducible motion.
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// Also write the motion track here.
+    #[arg(long)]
+    pub(crate) motion_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The video to check.
+    pub(crate) video: PathBuf,
+    /// Trust store directory.
+    #[arg(long)]
+    pub(crate) trust: Option<PathBuf>,
+    /// Manifest store directory (to recover stripped manifests).
+    #[arg(long)]
+    pub(crate) store: Option<PathBuf>,
+    /// Print the report as one JSON object on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AnalyzeArgs {
+    /// The portrait.
+    pub(crate) image: PathBuf,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Motion track formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum MotionFormat {
+    Json,
+    LivelinkCsv,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MotionArgs {
+    /// The speech clip.
+    #[arg(long)]
+    pub(crate) audio: PathBuf,
+    /// Where to write the track.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MotionFormat::Json)]
+    pub(crate) format: MotionFormat,
+    /// Expression.
+    #[arg(long, value_enum, default_value_t = Emotion::Neutral)]
+    pub(crate) emotion: Emotion,
+    /// Strength of the expression, 0..1.
+    #[arg(long, default_value_t = 0.5)]
+    pub(crate) emotion_strength: f32,
+    /// Gaze direction as YAW,PITCH in degrees.
+    #[arg(long, default_value = "0,0")]
+    pub(crate) gaze: String,
+    /// Amount of head motion (0 = still).
+    #[arg(long, default_value_t = 1.0)]
+    pub(crate) head_motion: f32,
+    /// Frames per second.
+    #[arg(long, default_value_t = 25)]
+    pub(crate) fps: u32,
+    /// Random seed.
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProbeArgs {
+    /// The image, audio or MP4 file.
+    pub(crate) file: PathBuf,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum WatermarkCommand {
+    /// Mark an image (PNG/JPEG) or MP4.
+    Embed {
+        /// Input file.
+        input: PathBuf,
+        /// Output file.
+        output: PathBuf,
+        /// The 64-bit content id, as 16 hex digits.
+        #[arg(long)]
+        payload: String,
+        /// Watermark key file.
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+    /// Look for the watermark.
+    Detect {
+        /// Input file.
+        input: PathBuf,
+        /// Watermark key file.
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// Print one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Key kinds.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum KeyKind {
+    ConsentIssuer,
+    Vendor,
+    Signer,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Make a new Ed25519 key (and, for `signer`, an X.509 chain).
+    New {
+        /// What the key is for.
+        #[arg(long, value_enum)]
+        kind: KeyKind,
+        /// Directory to write it to.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// A command whose flags are defined by the issue that implements it.
+#[derive(Debug, Args)]
+pub(crate) struct PassThrough {
+    /// `issue`, `verify` or `revoke`, then its flags.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub(crate) args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Frames to generate per measurement.
+    #[arg(long)]
+    pub(crate) frames: Option<u32>,
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss,
+    reason = "test arithmetic on small values"
+)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

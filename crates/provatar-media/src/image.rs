@@ -1,0 +1,244 @@
+//! Portraits in: PNG, JPEG and WebP, EXIF orientation applied, size-limited, RGB out.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use image::{ImageDecoder, ImageFormat, ImageReader};
+use provatar_types::{Frame, Limits};
+
+use crate::error::{CodecError, contain_panics};
+use crate::sniff::{MediaKind, check_size, read_file};
+use crate::{Error, Result};
+
+/// What an image file holds, read from its header.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImageInfo {
+    /// `png`, `jpeg` or `webp`.
+    pub format: &'static str,
+    /// Stored width in pixels (before orientation).
+    pub width: u32,
+    /// Stored height in pixels (before orientation).
+    pub height: u32,
+    /// The EXIF orientation tag (1 = upright, 2..=8 = flipped or rotated).
+    pub exif_orientation: u8,
+    /// Width after orientation is applied.
+    pub display_width: u32,
+    /// Height after orientation is applied.
+    pub display_height: u32,
+    /// The decoder's colour type, e.g. `Rgb8`, `Rgba8`, `L8`.
+    pub color: String,
+}
+
+/// A decoded picture with what was learnt on the way.
+#[derive(Debug, Clone)]
+pub struct LoadedImage {
+    /// Upright RGB pixels.
+    pub frame: Frame,
+    /// The header facts.
+    pub info: ImageInfo,
+}
+
+/// Loads an image file (PNG, JPEG or WebP) as upright RGB.
+pub fn load_image(path: &Path, limits: &Limits) -> Result<LoadedImage> {
+    let bytes = read_file(path, limits)?;
+    decode_image(&bytes, limits)
+}
+
+/// Reads only the header of an image.
+pub fn image_info(bytes: &[u8], limits: &Limits) -> Result<ImageInfo> {
+    let (format, name) = image_format(bytes)?;
+    contain_panics("image", || {
+        let mut decoder = open_decoder(bytes, format, name, limits)?;
+        Ok(header_info(&mut decoder, name))
+    })
+}
+
+/// Decodes an image held in memory as upright RGB.
+pub fn decode_image(bytes: &[u8], limits: &Limits) -> Result<LoadedImage> {
+    check_size(bytes, limits)?;
+    let (format, name) = image_format(bytes)?;
+    contain_panics("image", || {
+        let mut decoder = open_decoder(bytes, format, name, limits)?;
+        let info = header_info(&mut decoder, name);
+        let orientation = decoder
+            .orientation()
+            .unwrap_or(image::metadata::Orientation::NoTransforms);
+        let mut picture =
+            image::DynamicImage::from_decoder(decoder).map_err(|e| Error::ImageDecode {
+                format: name,
+                source: CodecError::new(e),
+            })?;
+        picture.apply_orientation(orientation);
+        let rgb = picture.into_rgb8();
+        let (width, height) = rgb.dimensions();
+        let frame =
+            Frame::from_rgb(width, height, rgb.into_raw()).map_err(|e| Error::ImageDecode {
+                format: name,
+                source: CodecError::new(e),
+            })?;
+        Ok(LoadedImage { frame, info })
+    })
+}
+
+fn image_format(bytes: &[u8]) -> Result<(ImageFormat, &'static str)> {
+    match MediaKind::sniff(bytes) {
+        Some(MediaKind::Png) => Ok((ImageFormat::Png, "png")),
+        Some(MediaKind::Jpeg) => Ok((ImageFormat::Jpeg, "jpeg")),
+        Some(MediaKind::Webp) => Ok((ImageFormat::WebP, "webp")),
+        Some(other) => Err(Error::WrongKind {
+            found: other.name(),
+            expected: "a PNG, JPEG or WebP image",
+        }),
+        None => Err(Error::UnknownFormat),
+    }
+}
+
+fn open_decoder<'a>(
+    bytes: &'a [u8],
+    format: ImageFormat,
+    name: &'static str,
+    limits: &Limits,
+) -> Result<impl ImageDecoder + 'a> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut decoder_limits = image::Limits::default();
+    decoder_limits.max_image_width = Some(limits.max_dimension);
+    decoder_limits.max_image_height = Some(limits.max_dimension);
+    // RGBA at 16 bits per channel is the largest buffer a decoder makes, plus the RGB copy.
+    decoder_limits.max_alloc = Some(limits.max_pixels.saturating_mul(8 + 3));
+    reader.limits(decoder_limits);
+    let decoder = reader
+        .into_decoder()
+        .map_err(|e| decode_error(name, e, limits))?;
+    let (width, height) = decoder.dimensions();
+    check_pixels(width, height, limits)?;
+    Ok(decoder)
+}
+
+fn header_info(decoder: &mut impl ImageDecoder, name: &'static str) -> ImageInfo {
+    let (width, height) = decoder.dimensions();
+    let exif_orientation = decoder
+        .orientation()
+        .map_or(1, image::metadata::Orientation::to_exif);
+    let rotated = matches!(exif_orientation, 5..=8);
+    let (display_width, display_height) = if rotated {
+        (height, width)
+    } else {
+        (width, height)
+    };
+    ImageInfo {
+        format: name,
+        width,
+        height,
+        exif_orientation,
+        display_width,
+        display_height,
+        color: format!("{:?}", decoder.color_type()),
+    }
+}
+
+fn check_pixels(width: u32, height: u32, limits: &Limits) -> Result<()> {
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > limits.max_pixels || width > limits.max_dimension || height > limits.max_dimension {
+        return Err(Error::ImageTooLarge {
+            width,
+            height,
+            max_pixels: limits.max_pixels,
+            max_dimension: limits.max_dimension,
+        });
+    }
+    if pixels == 0 {
+        return Err(Error::ImageDecode {
+            format: "image",
+            source: CodecError::msg(format!("invalid size {width}x{height}")),
+        });
+    }
+    Ok(())
+}
+
+fn decode_error(name: &'static str, e: image::ImageError, limits: &Limits) -> Error {
+    if let image::ImageError::Limits(_) = e {
+        // The decoder refused the header's size before we could read it ourselves.
+        return Error::ImageTooLarge {
+            width: 0,
+            height: 0,
+            max_pixels: limits.max_pixels,
+            max_dimension: limits.max_dimension,
+        };
+    }
+    Error::ImageDecode {
+        format: name,
+        source: CodecError::new(e),
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss,
+    reason = "test arithmetic on small values"
+)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 7]));
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn decodes_png() {
+        let loaded = decode_image(&png(5, 3), &Limits::default()).unwrap();
+        assert_eq!((loaded.frame.width(), loaded.frame.height()), (5, 3));
+        assert_eq!(&loaded.frame.rgb()[3..6], &[1, 0, 7]);
+        assert_eq!(loaded.info.format, "png");
+        assert_eq!(loaded.info.exif_orientation, 1);
+    }
+
+    #[test]
+    fn refuses_too_many_pixels() {
+        let mut limits = Limits::default();
+        limits.max_pixels = 10;
+        assert!(matches!(
+            decode_image(&png(5, 3), &limits),
+            Err(Error::ImageTooLarge {
+                width: 5,
+                height: 3,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn refuses_non_images() {
+        assert!(matches!(
+            decode_image(b"RIFF\0\0\0\0WAVEfmt ", &Limits::default()),
+            Err(Error::WrongKind { .. })
+        ));
+        assert!(matches!(
+            decode_image(b"garbage", &Limits::default()),
+            Err(Error::UnknownFormat)
+        ));
+        assert!(matches!(
+            decode_image(b"", &Limits::default()),
+            Err(Error::Empty)
+        ));
+    }
+
+    #[test]
+    fn truncated_png_is_an_error() {
+        let bytes = png(64, 64);
+        // Cuts inside the header or the pixel data (a cut inside the final IEND chunk loses
+        // nothing and may decode).
+        for cut in [8, 20, 40, bytes.len() / 2, bytes.len() - 13] {
+            assert!(
+                decode_image(&bytes[..cut], &Limits::default()).is_err(),
+                "cut at {cut}"
+            );
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! End-to-end tests: they run the built `provatar` binary the way a user does.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers fail loudly"
+)]
+
+mod contract;
+mod probe;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub(crate) fn provatar(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_provatar"))
+        .args(args)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("run provatar")
+}
+
+pub(crate) fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub(crate) fn sample(name: &str) -> PathBuf {
+    repo().join("assets/sample").join(name)
+}
+
+pub(crate) fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+pub(crate) fn path_str(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Asserts a clean refusal: exit 2, one message naming the file, no panic.
+pub(crate) fn assert_refused(out: &Output, file: &Path, needle: &str) {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(
+        stderr.contains(path_str(file)),
+        "message does not name the file: {stderr}"
+    );
+    assert!(
+        stderr.contains(needle),
+        "message lacks {needle:?}: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "panicked: {stderr}");
+    assert!(out.stdout.is_empty(), "stdout not empty on error");
+}

@@ -1,0 +1,133 @@
+use std::process::Command;
+
+use crate::{assert_refused, path_str, provatar, sample, text};
+
+fn probe_json(path: &std::path::Path) -> serde_json::Value {
+    let out = provatar(&["probe", path_str(path), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
+}
+
+#[test]
+fn probes_the_bundled_portrait_and_speech() {
+    let v = probe_json(&sample("portrait-astronaut.png"));
+    assert_eq!(v["kind"], "image");
+    assert_eq!(v["format"], "png");
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(512), Some(512))
+    );
+
+    let v = probe_json(&sample("speech-hello.wav"));
+    assert_eq!(v["kind"], "audio");
+    assert_eq!(v["codec"], "pcm_s16le");
+    assert_eq!(v["sample_rate"].as_u64(), Some(22_050));
+    assert_eq!(v["channels"].as_u64(), Some(1));
+    let d = v["duration_seconds"].as_f64().unwrap();
+    assert!((d - 5.463).abs() < 0.01, "{d}");
+}
+
+#[test]
+fn human_output_goes_to_stderr() {
+    let out = provatar(&["probe", path_str(&sample("portrait-astronaut.png"))]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("PNG image, 512x512"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn probes_an_mp4_that_ffmpeg_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let mp4 = dir.path().join("x264.mp4");
+    let status = Command::new("ffmpeg")
+        .args([
+            "-nostdin",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=256x144:rate=30",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=sample_rate=48000",
+            "-t",
+            "1",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-y",
+        ])
+        .arg(&mp4)
+        .status()
+        .expect("ffmpeg is needed (scripts/test installs it)");
+    assert!(status.success());
+    let v = probe_json(&mp4);
+    assert_eq!(v["kind"], "video");
+    assert_eq!(v["video"]["codec"], "h264");
+    assert_eq!(
+        (v["video"]["width"].as_u64(), v["video"]["height"].as_u64()),
+        (Some(256), Some(144))
+    );
+    assert_eq!(v["video"]["frames_decoded"].as_u64(), Some(30));
+    assert!((v["video"]["fps"].as_f64().unwrap() - 30.0).abs() < 1e-6);
+    assert_eq!(v["audio"]["codec"], "aac");
+    assert!((v["audio"]["duration_seconds"].as_f64().unwrap() - 1.0).abs() < 0.03);
+    assert_eq!(v["c2pa_manifest"], false);
+}
+
+#[test]
+fn bad_files_are_refused_with_the_file_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[u8], &str); 5] = [
+        ("empty.png", b"", "empty"),
+        ("text.wav", b"just some text", "unrecognised file format"),
+        (
+            "truncated.mp4",
+            b"\0\0\0\x20ftypisom\0\0\x02\0isomiso2",
+            "malformed MP4",
+        ),
+        (
+            "bad.png",
+            b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR",
+            "corrupt or unsupported png image",
+        ),
+        (
+            "bad.wav",
+            b"RIFF\x24\0\0\0WAVEfmt \x10\0\0\0\x01\0\0\0\x40\x1f\0\0",
+            "audio",
+        ),
+    ];
+    for (name, bytes, needle) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        assert_refused(
+            &provatar(&["probe", path_str(&path), "--json"]),
+            &path,
+            needle,
+        );
+    }
+    let missing = dir.path().join("does-not-exist.jpg");
+    assert_refused(
+        &provatar(&["probe", path_str(&missing)]),
+        &missing,
+        "No such file",
+    );
+}
+
+#[test]
+fn a_real_file_cut_short_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = std::fs::read(sample("portrait-astronaut.png")).unwrap();
+    let path = dir.path().join("cut.png");
+    std::fs::write(&path, &png[..png.len() / 3]).unwrap();
+    assert_refused(&provatar(&["probe", path_str(&path)]), &path, "png");
+}
