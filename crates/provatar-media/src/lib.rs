@@ -20,6 +20,14 @@ pub mod mp4;
 mod opus;
 mod probe;
 mod resample;
+#[cfg(test)]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss,
+    reason = "test data"
+)]
+mod robustness;
 mod sniff;
 mod video;
 mod yuv;
@@ -38,3 +46,49 @@ pub use video::{
     VideoStreamInfo, VideoWriter, decode_mp4_audio,
 };
 pub use yuv::{ColorMatrix, rgb_to_yuv420, rgb_to_yuv420_into, yuv420_to_rgb};
+
+/// Entry points for the cargo-fuzz targets in `fuzz/`: each feeds arbitrary bytes to one parser
+/// under tight limits. A returned error is fine; a panic, hang or crash is a bug.
+#[cfg(any(fuzzing, test))]
+pub mod fuzzing {
+    use crate::{Limits, VideoDecoder, decode_audio, decode_image, mp4};
+
+    fn limits() -> Limits {
+        let mut l = Limits::default();
+        l.max_file_bytes = 4 << 20;
+        l.max_pixels = 4_000_000;
+        l.max_dimension = 4096;
+        l.max_seconds = 60;
+        l.max_samples = 20_000;
+        l
+    }
+
+    /// PNG, JPEG and WebP decoding.
+    pub fn image(data: &[u8]) {
+        let _ = decode_image(data, &limits());
+    }
+
+    /// Every audio container and codec we read.
+    pub fn audio(data: &[u8]) {
+        let _ = decode_audio(data, &limits());
+    }
+
+    /// The MP4 parser, then H.264 and audio decoding of what it found.
+    pub fn mp4(data: &[u8]) {
+        let limits = limits();
+        if mp4::parse(data, &limits).is_err() {
+            return;
+        }
+        let Ok(mut decoder) = VideoDecoder::from_bytes(data.to_vec(), &limits) else {
+            return;
+        };
+        let _ = decoder.info();
+        for _ in 0..64 {
+            match decoder.next_frame() {
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let _ = decoder.decode_audio();
+    }
+}
