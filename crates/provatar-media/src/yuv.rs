@@ -124,32 +124,36 @@ pub fn rgb_to_yuv420_into(frame: &Frame, matrix: ColorMatrix, out: &mut Yuv420Fr
     let rgb = frame.rgb();
     let (yp, up, vp) = out.planes_mut();
     let cw = w / 2;
-    for (row_pair, (rows, (urow, vrow))) in rgb
+    let luma = |px: &[u8]| {
+        let (r, g, b) = (i32::from(px[0]), i32::from(px[1]), i32::from(px[2]));
+        (
+            clamp_u8(((c.yr * r + c.yg * g + c.yb * b + HALF) >> SHIFT) + 16),
+            r,
+            g,
+            b,
+        )
+    };
+    // Sums of four pixels: the chroma shift also divides by 4.
+    let half4 = 1 << (SHIFT + 1);
+    for ((rows, yrows), (urow, vrow)) in rgb
         .chunks_exact(w * 6)
+        .zip(yp.chunks_exact_mut(w * 2))
         .zip(up.chunks_exact_mut(cw).zip(vp.chunks_exact_mut(cw)))
-        .enumerate()
     {
         let (top, bottom) = rows.split_at(w * 3);
-        let y0 = row_pair * 2 * w;
-        for (cx, (u, v)) in urow.iter_mut().zip(vrow.iter_mut()).enumerate() {
-            let mut rs = 0;
-            let mut gs = 0;
-            let mut bs = 0;
-            for (dy, line) in [top, bottom].into_iter().enumerate() {
-                for dx in 0..2 {
-                    let x = cx * 2 + dx;
-                    let r = i32::from(line[x * 3]);
-                    let g = i32::from(line[x * 3 + 1]);
-                    let b = i32::from(line[x * 3 + 2]);
-                    yp[y0 + dy * w + x] =
-                        clamp_u8(((c.yr * r + c.yg * g + c.yb * b + HALF) >> SHIFT) + 16);
-                    rs += r;
-                    gs += g;
-                    bs += b;
-                }
-            }
-            // Sums of four pixels: divide by 4 inside the shift.
-            let half4 = 1 << (SHIFT + 1);
+        let (ytop, ybottom) = yrows.split_at_mut(w);
+        let pixels = top.chunks_exact(6).zip(bottom.chunks_exact(6));
+        let lumas = ytop.chunks_exact_mut(2).zip(ybottom.chunks_exact_mut(2));
+        for (((t, b), (yt, yb)), (u, v)) in
+            pixels.zip(lumas).zip(urow.iter_mut().zip(vrow.iter_mut()))
+        {
+            let (l0, r0, g0, b0) = luma(&t[..3]);
+            let (l1, r1, g1, b1) = luma(&t[3..]);
+            let (l2, r2, g2, b2) = luma(&b[..3]);
+            let (l3, r3, g3, b3) = luma(&b[3..]);
+            yt.copy_from_slice(&[l0, l1]);
+            yb.copy_from_slice(&[l2, l3]);
+            let (rs, gs, bs) = (r0 + r1 + r2 + r3, g0 + g1 + g2 + g3, b0 + b1 + b2 + b3);
             *u = clamp_u8(((c.ur * rs + c.ug * gs + c.ub * bs + half4) >> (SHIFT + 2)) + 128);
             *v = clamp_u8(((c.vr * rs + c.vg * gs + c.vb * bs + half4) >> (SHIFT + 2)) + 128);
         }
