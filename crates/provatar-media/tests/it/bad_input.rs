@@ -208,10 +208,9 @@ fn c2pa_manifest_box_is_detected() {
     );
 
     // The same box with another label is not a manifest.
-    let other = signed.iter().copied().collect::<Vec<u8>>();
+    let mut other = signed.clone();
     // The label is the last "c2pa\0" (the JUMBF type UUID starts with the same bytes).
     let at = other.windows(5).rposition(|w| w == b"c2pa\0").unwrap();
-    let mut other = other;
     other[at..at + 4].copy_from_slice(b"xxxx");
     assert!(
         !provatar_media::mp4::parse(&other, &Limits::default())
