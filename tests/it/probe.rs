@@ -131,3 +131,34 @@ fn a_real_file_cut_short_is_refused() {
     std::fs::write(&path, &png[..png.len() / 3]).unwrap();
     assert_refused(&provatar(&["probe", path_str(&path)]), &path, "png");
 }
+
+#[test]
+fn a_png_bomb_is_refused_before_decoding() {
+    // Signature + an IHDR declaring 60000 x 60000 RGB pixels (10.8 GB decoded), nothing else.
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&60_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&60_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in &ihdr {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0d".to_vec();
+    png.extend_from_slice(&ihdr);
+    png.extend_from_slice(&(!crc).to_be_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.png");
+    std::fs::write(&path, png).unwrap();
+    assert_refused(
+        &provatar(&["probe", path_str(&path)]),
+        &path,
+        "over the limit",
+    );
+}

@@ -70,10 +70,10 @@ pub enum Error {
         /// What the caller asked for.
         expected: &'static str,
     },
-    /// An image's header declares more pixels than the limits allow (a decompression bomb, or
-    /// simply too large).
+    /// An image's (or video frame's) header declares more pixels than the limits allow (a
+    /// decompression bomb, or simply too large).
     #[error(
-        "image is {width}x{height} pixels, over the limit of {max_pixels} pixels and \
+        "picture is {width}x{height} pixels, over the limit of {max_pixels} pixels and \
          {max_dimension} pixels a side"
     )]
     ImageTooLarge {

@@ -425,12 +425,21 @@ impl VideoDecoder {
         let SampleEntry::Avc {
             config,
             colour,
+            width,
             height,
-            ..
         } = &t.entry
         else {
             return Err(Mp4Error::UnsupportedVideo(t.entry.codec_name()).into());
         };
+        check_picture_size(u32::from(*width), u32::from(*height), limits)?;
+        #[expect(clippy::cast_precision_loss, reason = "durations far below 2^52")]
+        let seconds = t.media_duration() as f64 / f64::from(t.timescale.max(1));
+        if seconds > f64::from(limits.max_seconds) {
+            return Err(Error::TooLong {
+                seconds,
+                limit: limits.max_seconds,
+            });
+        }
         let decoder = match config {
             Some(c) => H264Decoder::new(&c.sps, &c.pps, c.nal_length_size)?,
             None => H264Decoder::new(&[], &[], 4)?,
@@ -555,6 +564,8 @@ impl VideoDecoder {
     }
 
     fn emit(&mut self, pts: i64, picture: Yuv420Frame) -> Result<DecodedFrame> {
+        // The bitstream's own size may differ from the sample entry's; hold it to the limits too.
+        check_picture_size(picture.width(), picture.height(), &self.limits)?;
         if self.emitted >= u64::from(self.limits.max_samples) {
             return Err(Mp4Error::TooManySamples {
                 count: self.emitted + 1,
@@ -586,6 +597,21 @@ impl VideoDecoder {
     pub fn decode_audio(&self) -> Result<Option<PcmTrack>> {
         decode_mp4_audio(&self.bytes, &self.file, &self.limits)
     }
+}
+
+fn check_picture_size(width: u32, height: u32, limits: &Limits) -> Result<()> {
+    if u64::from(width) * u64::from(height) > limits.max_pixels
+        || width > limits.max_dimension
+        || height > limits.max_dimension
+    {
+        return Err(Error::ImageTooLarge {
+            width,
+            height,
+            max_pixels: limits.max_pixels,
+            max_dimension: limits.max_dimension,
+        });
+    }
+    Ok(())
 }
 
 fn profile_name(profile_idc: u8) -> &'static str {

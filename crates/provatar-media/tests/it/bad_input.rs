@@ -218,3 +218,42 @@ fn c2pa_manifest_box_is_detected() {
             .c2pa_manifest
     );
 }
+
+#[test]
+fn video_over_the_limits_is_refused() {
+    let frames = crate::moving_frames(3, 128);
+    let mut w = provatar_media::VideoWriter::new(
+        std::io::Cursor::new(Vec::new()),
+        provatar_media::EncoderSettings::new(128, 128, 25),
+        None,
+    )
+    .unwrap();
+    for f in &frames {
+        w.push_frame(f).unwrap();
+    }
+    let bytes = w.finish().unwrap().into_inner();
+    let mut limits = Limits::default();
+    limits.max_pixels = 100 * 100;
+    let err = provatar_media::VideoDecoder::from_bytes(bytes.clone(), &limits).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ImageTooLarge {
+                width: 128,
+                height: 128,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let mut limits = Limits::default();
+    limits.max_samples = 2;
+    let err = provatar_media::VideoDecoder::from_bytes(bytes, &limits).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Mp4(provatar_media::mp4::Mp4Error::TooManySamples { count: 3, limit: 2 })
+        ),
+        "{err}"
+    );
+}
