@@ -985,7 +985,7 @@ fn parse_moof(
             None => track
                 .samples
                 .last()
-                .map_or(0, |s| s.dts + u64::from(s.duration)),
+                .map_or(0, |s| s.dts.saturating_add(u64::from(s.duration))),
         };
         for trun in boxes(traf.payload, base) {
             let trun = trun?;
@@ -1002,7 +1002,7 @@ fn parse_moof(
             let n = c.u32()? as usize;
             let fixed = usize::from(tflags & 0x1 != 0) * 4 + usize::from(tflags & 0x4 != 0) * 4;
             if n.checked_mul(per_sample)
-                .is_none_or(|b| b + fixed > c.remaining())
+                .is_none_or(|b| b.saturating_add(fixed) > c.remaining())
             {
                 return Err(Mp4Error::BadTable {
                     table: "trun",
@@ -1068,7 +1068,12 @@ fn parse_moof(
                         table: "trun",
                         problem: "offsets overflow",
                     })?;
-                dts += u64::from(duration);
+                dts = dts
+                    .checked_add(u64::from(duration))
+                    .ok_or(Mp4Error::BadTable {
+                        table: "trun",
+                        problem: "decode times overflow",
+                    })?;
             }
         }
     }

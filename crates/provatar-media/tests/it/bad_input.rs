@@ -257,3 +257,34 @@ fn video_over_the_limits_is_refused() {
         "{err}"
     );
 }
+
+/// Inputs the fuzzer found (`tests/vectors/<area>/fail_*`): each must be refused, cleanly.
+#[test]
+fn fuzzer_findings_are_refused() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let mut seen = 0;
+    for area in ["mp4", "image", "audio"] {
+        let Ok(entries) = std::fs::read_dir(dir.join(area)) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if !path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("fail_")
+            {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                probe_bytes(bytes, &Limits::default()).is_err(),
+                "{} was accepted",
+                path.display()
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 1, "no vectors found under {}", dir.display());
+}
