@@ -89,30 +89,15 @@ pub(crate) struct GenerateArgs {
     /// Policy file.
     #[arg(long)]
     pub(crate) policy: Option<PathBuf>,
-    /// Expression.
-    #[arg(long, value_enum, default_value_t = Emotion::Neutral)]
-    pub(crate) emotion: Emotion,
-    /// Strength of the expression, 0..1.
-    #[arg(long, default_value_t = 0.5)]
-    pub(crate) emotion_strength: f32,
-    /// Gaze direction as YAW,PITCH in degrees.
-    #[arg(long, default_value = "0,0")]
-    pub(crate) gaze: String,
+    /// Motion controls.
+    #[command(flatten)]
+    pub(crate) controls: MotionControls,
     /// Framing scale (1.0: face about 55% of the frame height).
     #[arg(long, default_value_t = 1.0)]
     pub(crate) head_distance: f32,
-    /// Amount of head motion (0 = still).
-    #[arg(long, default_value_t = 1.0)]
-    pub(crate) head_motion: f32,
     /// Output width and height in pixels.
     #[arg(long, default_value_t = 512)]
     pub(crate) size: u32,
-    /// Frames per second.
-    #[arg(long, default_value_t = 25)]
-    pub(crate) fps: u32,
-    /// Random seed for reproducible motion.
-    #[arg(long)]
-    pub(crate) seed: Option<u64>,
     /// Also write the motion track here.
     #[arg(long)]
     pub(crate) motion_out: Option<PathBuf>,
@@ -160,6 +145,14 @@ pub(crate) struct MotionArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = MotionFormat::Json)]
     pub(crate) format: MotionFormat,
+    /// Motion controls.
+    #[command(flatten)]
+    pub(crate) controls: MotionControls,
+}
+
+/// The controls shared by `generate` and `motion`.
+#[derive(Debug, Args)]
+pub(crate) struct MotionControls {
     /// Expression.
     #[arg(long, value_enum, default_value_t = Emotion::Neutral)]
     pub(crate) emotion: Emotion,
@@ -175,7 +168,7 @@ pub(crate) struct MotionArgs {
     /// Frames per second.
     #[arg(long, default_value_t = 25)]
     pub(crate) fps: u32,
-    /// Random seed.
+    /// Random seed for reproducible motion.
     #[arg(long)]
     pub(crate) seed: Option<u64>,
 }
