@@ -1,0 +1,11 @@
+//! Integration tests of provatar-face.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::cast_precision_loss,
+    reason = "test helpers fail loudly"
+)]
+
+mod parity;
