@@ -45,14 +45,7 @@ fn crc32(data: &[u8]) -> u32 {
 
 #[test]
 fn truncated_mp4_is_a_typed_error() {
-    let frames = crate::moving_frames(3, 64);
-    let settings = provatar_media::EncoderSettings::new(64, 64, 25);
-    let mut w =
-        provatar_media::VideoWriter::new(std::io::Cursor::new(Vec::new()), settings, None).unwrap();
-    for f in &frames {
-        w.push_frame(f).unwrap();
-    }
-    let bytes = w.finish().unwrap().into_inner();
+    let bytes = crate::round_trip::encode(&crate::moving_frames(3, 64), None);
     for cut in [10, 40, bytes.len() / 2, bytes.len() - 1] {
         let err = probe_bytes(bytes[..cut].to_vec(), &Limits::default()).unwrap_err();
         assert!(matches!(err, Error::Mp4(_)), "cut {cut}: {err}");
@@ -159,17 +152,7 @@ fn webp_is_decoded() {
 
 #[test]
 fn c2pa_manifest_box_is_detected() {
-    let frames = crate::moving_frames(2, 64);
-    let mut w = provatar_media::VideoWriter::new(
-        std::io::Cursor::new(Vec::new()),
-        provatar_media::EncoderSettings::new(64, 64, 25),
-        None,
-    )
-    .unwrap();
-    for f in &frames {
-        w.push_frame(f).unwrap();
-    }
-    let plain = w.finish().unwrap().into_inner();
+    let plain = crate::round_trip::encode(&crate::moving_frames(2, 64), None);
     assert!(
         !provatar_media::mp4::parse(&plain, &Limits::default())
             .unwrap()
@@ -221,17 +204,7 @@ fn c2pa_manifest_box_is_detected() {
 
 #[test]
 fn video_over_the_limits_is_refused() {
-    let frames = crate::moving_frames(3, 128);
-    let mut w = provatar_media::VideoWriter::new(
-        std::io::Cursor::new(Vec::new()),
-        provatar_media::EncoderSettings::new(128, 128, 25),
-        None,
-    )
-    .unwrap();
-    for f in &frames {
-        w.push_frame(f).unwrap();
-    }
-    let bytes = w.finish().unwrap().into_inner();
+    let bytes = crate::round_trip::encode(&crate::moving_frames(3, 128), None);
     let mut limits = Limits::default();
     limits.max_pixels = 100 * 100;
     let err = provatar_media::VideoDecoder::from_bytes(bytes.clone(), &limits).unwrap_err();

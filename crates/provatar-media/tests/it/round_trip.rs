@@ -9,7 +9,11 @@ use crate::{codec_psnr, moving_frames, tone_with_click};
 
 const FPS: u32 = 25;
 
-fn encode(frames: &[provatar_media::Frame], audio: Option<&provatar_media::PcmTrack>) -> Vec<u8> {
+/// A plain MP4 of `frames` (and `audio`) at 25 fps, in memory.
+pub(crate) fn encode(
+    frames: &[provatar_media::Frame],
+    audio: Option<&provatar_media::PcmTrack>,
+) -> Vec<u8> {
     let settings = EncoderSettings::new(frames[0].width(), frames[0].height(), FPS);
     let mut writer = VideoWriter::new(Cursor::new(Vec::new()), settings, audio).unwrap();
     for f in frames {
