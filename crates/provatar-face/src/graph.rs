@@ -513,7 +513,17 @@ impl TfliteGraph {
                     x = x.pad_with_zeros(2, t, b)?.pad_with_zeros(3, l, r)?;
                 }
                 let padding = if symmetric { t } else { 0 };
-                let mut y = x.conv2d(weight, padding, *stride, *dilation, *groups)?;
+                let mut y = if *groups > 1 && weight.dim(1)? == 1 && weight.dim(0)? == *groups {
+                    let x = if padding > 0 {
+                        x.pad_with_zeros(2, padding, padding)?
+                            .pad_with_zeros(3, padding, padding)?
+                    } else {
+                        x
+                    };
+                    depthwise(&x, weight, *stride, *dilation)?
+                } else {
+                    x.conv2d(weight, padding, *stride, *dilation, *groups)?
+                };
                 if let Some(bias) = bias {
                     y = y.broadcast_add(bias)?;
                 }
@@ -589,6 +599,61 @@ impl TfliteGraph {
             }
         }
     }
+}
+
+/// Depthwise convolution (one filter per channel, no padding) of an NCHW batch-1 tensor.
+///
+/// candle runs grouped convolutions group by group, which for depthwise layers (groups =
+/// channels) is ~50× slower than this direct loop; MediaPipe's networks are mostly depthwise.
+fn depthwise(
+    x: &Tensor,
+    weight: &Tensor,
+    stride: usize,
+    dilation: usize,
+) -> candle_core::Result<Tensor> {
+    let (n, c, h, w) = x.dims4()?;
+    let (_, _, kh, kw) = weight.dims4()?;
+    if n != 1 {
+        return Err(candle_core::Error::Msg(
+            "depthwise: batch size must be 1".into(),
+        ));
+    }
+    let span_h = (kh - 1) * dilation + 1;
+    let span_w = (kw - 1) * dilation + 1;
+    if h < span_h || w < span_w {
+        return Err(candle_core::Error::Msg(
+            "depthwise: kernel larger than input".into(),
+        ));
+    }
+    let (oh, ow) = ((h - span_h) / stride + 1, (w - span_w) / stride + 1);
+    let input = x.flatten_all()?.to_vec1::<f32>()?;
+    let filters = weight.flatten_all()?.to_vec1::<f32>()?;
+    let mut out = vec![0f32; c * oh * ow];
+    for ((plane, filter), dst) in input
+        .chunks_exact(h * w)
+        .zip(filters.chunks_exact(kh * kw))
+        .zip(out.chunks_exact_mut(oh * ow))
+    {
+        for ky in 0..kh {
+            for kx in 0..kw {
+                let k = filter[ky * kw + kx];
+                for oy in 0..oh {
+                    let row = &plane[(oy * stride + ky * dilation) * w + kx * dilation..];
+                    let dst_row = &mut dst[oy * ow..(oy + 1) * ow];
+                    if stride == 1 {
+                        for (d, v) in dst_row.iter_mut().zip(&row[..ow]) {
+                            *d += k * v;
+                        }
+                    } else {
+                        for (d, v) in dst_row.iter_mut().zip(row.iter().step_by(stride)) {
+                            *d += k * v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Tensor::from_vec(out, (1, c, oh, ow), x.device())
 }
 
 fn activate(y: Tensor, activation: Activation) -> candle_core::Result<Tensor> {
