@@ -10,6 +10,8 @@
 //! This crate does no I/O beyond reading model files and knows nothing about consent, video or
 //! provenance.
 
+mod detector;
 mod graph;
 
+pub use detector::{FaceDetection, FaceDetector};
 pub use graph::{GraphError, TfliteGraph};

@@ -8,4 +8,5 @@
     reason = "test helpers fail loudly"
 )]
 
+mod detector;
 mod parity;
