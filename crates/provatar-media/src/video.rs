@@ -11,7 +11,7 @@ use symphonia::core::codecs::{CODEC_TYPE_AAC, CodecParameters, DecoderOptions};
 use symphonia::core::formats::Packet;
 
 use crate::error::{CodecError, contain_panics};
-use crate::h264::{EncoderSettings, H264Decoder, H264Encoder};
+use crate::h264::{EncodedPicture, EncoderSettings, H264Decoder, H264Encoder};
 use crate::mp4::{
     self, AudioTrackSpec, FragmentedMp4Writer, Mp4Error, Mp4File, Mp4Writer, SampleEntry, Track,
     VideoTrackSpec,
@@ -104,28 +104,22 @@ impl<W: Write + Seek> VideoWriter<W> {
     pub fn push_frame(&mut self, frame: &Frame) -> Result<()> {
         check_size(frame.width(), frame.height(), self.encoder.settings())?;
         rgb_to_yuv420_into(frame, ColorMatrix::Bt709, &mut self.yuv);
-        let yuv = std::mem::replace(
-            &mut self.yuv,
-            Yuv420Frame::black(2, 2)
-                .map_err(|_| Error::VideoSettings("frame size must be even"))?,
-        );
-        let result = self.push_yuv(&yuv);
-        self.yuv = yuv;
-        result
+        let picture = self.encoder.encode(&self.yuv)?;
+        self.write_picture(&picture)
     }
 
     /// Appends a frame already in BT.709 limited-range I420.
     pub fn push_yuv(&mut self, frame: &Yuv420Frame) -> Result<()> {
         let picture = self.encoder.encode(frame)?;
+        self.write_picture(&picture)
+    }
+
+    fn write_picture(&mut self, picture: &EncodedPicture) -> Result<()> {
         self.frames += 1;
         // Interleave: the audio that starts before this frame ends goes first.
         let fps = u64::from(self.encoder.settings().fps);
         let frame_end = self.frames * u64::from(OPUS_RATE) / fps;
         self.write_audio_until(frame_end)?;
-        if let Some((sps, pps)) = self.encoder.parameter_sets() {
-            let (sps, pps) = (sps.to_vec(), pps.to_vec());
-            self.mux.set_parameter_sets(&sps, &pps);
-        }
         self.mux
             .write_video(&picture.data, picture.keyframe)
             .map_err(Error::Write)
@@ -150,6 +144,10 @@ impl<W: Write + Seek> VideoWriter<W> {
             return Err(Error::VideoSettings("a video needs at least one frame"));
         }
         self.write_audio_until(u64::MAX)?;
+        // Known since the first picture; the index needs them only now.
+        if let Some((sps, pps)) = self.encoder.parameter_sets() {
+            self.mux.set_parameter_sets(sps, pps);
+        }
         self.mux.finish().map_err(Error::Write)
     }
 }
