@@ -542,7 +542,12 @@ impl VideoDecoder {
             if let Some(sample) = track.samples.get(self.next_sample) {
                 self.next_sample += 1;
                 // `parse` checked that every sample lies inside the file.
-                let start = usize::try_from(sample.offset).map_err(|_| Mp4Error::NoVideo)?;
+                let start =
+                    usize::try_from(sample.offset).map_err(|_| Mp4Error::SampleOutOfFile {
+                        offset: sample.offset,
+                        size: sample.size,
+                        file_len: self.bytes.len() as u64,
+                    })?;
                 let data = &self.bytes[start..start + sample.size as usize];
                 self.ready.extend(self.decoder.decode(data)?);
             } else {
