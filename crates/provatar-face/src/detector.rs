@@ -15,6 +15,7 @@
 use candle_core::{Device, Tensor};
 use provatar_types::Frame;
 
+use crate::crop::{Border, sample_bilinear};
 use crate::graph::{GraphError, TfliteGraph};
 
 const INPUT: usize = 128;
@@ -64,9 +65,11 @@ impl FaceDetector {
         let mut pixels = vec![0f32; INPUT * INPUT * 3];
         for y in 0..INPUT {
             for x in 0..INPUT {
-                let sx = (x as f32 + 0.5) * scale - 0.5 - pad_x;
-                let sy = (y as f32 + 0.5) * scale - 0.5 - pad_y;
-                let rgb = sample_bilinear(frame, sx, sy);
+                // MediaPipe maps the tensor's corners to the picture's corners: tensor pixel
+                // (x, y) reads the picture at (x, y) · scale, not at pixel centres.
+                let sx = x as f32 * scale - pad_x;
+                let sy = y as f32 * scale - pad_y;
+                let rgb = sample_bilinear(frame, sx, sy, Border::Zero);
                 for c in 0..3 {
                     pixels[(y * INPUT + x) * 3 + c] = rgb[c] / 127.5 - 1.0;
                 }
@@ -147,38 +150,6 @@ fn anchors() -> Vec<[f32; 2]> {
     out
 }
 
-fn sample_bilinear(frame: &Frame, x: f32, y: f32) -> [f32; 3] {
-    let (w, h) = (i64::from(frame.width()), i64::from(frame.height()));
-    if x < -0.5 || y < -0.5 || x > w as f32 - 0.5 || y > h as f32 - 0.5 {
-        return [0.0; 3];
-    }
-    let (x0, y0) = (x.floor(), y.floor());
-    let (fx, fy) = (x - x0, y - y0);
-    let rgb = frame.rgb();
-    let px = |xi: i64, yi: i64| {
-        let (xi, yi) = (xi.clamp(0, w - 1), yi.clamp(0, h - 1));
-        let o = ((yi * w + xi) * 3) as usize;
-        [
-            f32::from(rgb[o]),
-            f32::from(rgb[o + 1]),
-            f32::from(rgb[o + 2]),
-        ]
-    };
-    let (x0, y0) = (x0 as i64, y0 as i64);
-    let (a, b, c, d) = (
-        px(x0, y0),
-        px(x0 + 1, y0),
-        px(x0, y0 + 1),
-        px(x0 + 1, y0 + 1),
-    );
-    let mut out = [0f32; 3];
-    for i in 0..3 {
-        out[i] =
-            (a[i] * (1.0 - fx) + b[i] * fx) * (1.0 - fy) + (c[i] * (1.0 - fx) + d[i] * fx) * fy;
-    }
-    out
-}
-
 fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     let x0 = a[0].max(b[0]);
     let y0 = a[1].max(b[1]);
@@ -191,7 +162,7 @@ fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
 
 /// MediaPipe's weighted NMS: each kept detection is the score-weighted mean of the boxes and
 /// keypoints it suppresses.
-fn weighted_nms(mut candidates: Vec<FaceDetection>) -> Vec<FaceDetection> {
+pub(crate) fn weighted_nms(mut candidates: Vec<FaceDetection>) -> Vec<FaceDetection> {
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut out = Vec::new();
     while !candidates.is_empty() {

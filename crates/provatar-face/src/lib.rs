@@ -7,11 +7,23 @@
 //! the operators in execution order, and [`TfliteGraph`] runs exactly those operators with
 //! candle on the CPU. Nothing here guesses an architecture: the graph file is the network.
 //!
+//! [`FaceAnalyzer::analyze`] (or the one-shot [`analyze`]) turns a portrait into a
+//! [`FaceRig`]: the face's box, 478 landmarks (mesh and irises) in picture pixels with relative
+//! depth, and the head pose; [`topology`] names the mesh's triangles and regions.
+//!
 //! This crate does no I/O beyond reading model files and knows nothing about consent, video or
 //! provenance.
 
+mod analyze;
+mod crop;
 mod detector;
 mod graph;
+mod pose;
+pub mod topology;
+#[rustfmt::skip]
+mod topology_data;
 
+pub use analyze::{FaceAnalyzer, FaceError, FaceRig, analyze};
 pub use detector::{FaceDetection, FaceDetector};
 pub use graph::{GraphError, TfliteGraph};
+pub use pose::HeadPose;
