@@ -7,6 +7,7 @@
     reason = "test helpers fail loudly"
 )]
 
+mod analyze;
 mod contract;
 mod probe;
 

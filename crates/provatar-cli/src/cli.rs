@@ -120,11 +120,16 @@ pub(crate) struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct AnalyzeArgs {
-    /// The portrait.
+    /// The portrait (PNG, JPEG or WebP).
     pub(crate) image: PathBuf,
-    /// Print one JSON object on stdout.
+    /// Print one JSON object on stdout:
+    /// {"faces":[{"box":[x,y,w,h],"score":f,"landmarks":[[x,y,z],…478],"pose":{"yaw","pitch","roll"}}],"ms":f}.
+    /// Pose angles are in degrees; landmarks in picture pixels.
     #[arg(long)]
     pub(crate) json: bool,
+    /// List every face instead of requiring exactly one.
+    #[arg(long)]
+    pub(crate) all: bool,
 }
 
 /// Motion track formats.

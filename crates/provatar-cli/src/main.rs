@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+mod analyze;
 mod cli;
 mod probe;
 
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Probe(args) => probe::run(&args),
+        Command::Analyze(args) => analyze::run(&args),
         other => Err(not_yet(&other)),
     };
     match result {
@@ -57,14 +59,13 @@ fn not_yet(command: &Command) -> anyhow::Error {
         Command::Demo(_) => ("demo", 8),
         Command::Generate(_) => ("generate", 8),
         Command::Verify(_) => ("verify", 8),
-        Command::Analyze(_) => ("analyze", 3),
         Command::Motion(_) => ("motion", 7),
         Command::Watermark(_) => ("watermark", 5),
         Command::Keys(_) => ("keys", 4),
         Command::Consent(_) => ("consent", 4),
         Command::License(_) => ("license", 4),
         Command::Bench(_) => ("bench", 9),
-        Command::Probe(_) => ("probe", 2),
+        Command::Probe(_) | Command::Analyze(_) => unreachable!("implemented"),
     };
     anyhow::anyhow!(
         "`provatar {name}` is not yet available in this build (it lands with issue #{issue}); \
