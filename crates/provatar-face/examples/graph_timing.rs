@@ -13,6 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "face_detection_short_range",
         "face_landmark",
         "iris_landmark",
+        "selfie_segmentation",
     ] {
         let description = std::fs::read_to_string(dir.join(format!("{model}.graph.json")))?;
         let weights = std::fs::read(dir.join(format!("{model}.safetensors")))?;

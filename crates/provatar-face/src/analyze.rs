@@ -23,6 +23,8 @@ use crate::topology::{self, LANDMARKS, MESH_POINTS, Regions};
 const MESH_INPUT: usize = 192;
 /// Side of the iris model's input.
 const IRIS_INPUT: usize = 64;
+/// Side of the selfie segmentation model's input.
+const MASK_INPUT: usize = 256;
 /// The face crop is the detection box's longer side times this (MediaPipe: 1.5).
 const FACE_CROP_SCALE: f32 = 1.5;
 /// The eye crop is the eye-corner distance times this (MediaPipe: 2.3).
@@ -80,6 +82,53 @@ pub struct FaceRig {
     pub landmarks: Vec<[f32; 3]>,
     /// Head pose from a rigid fit of the canonical face to the landmarks.
     pub pose: HeadPose,
+    /// Where the person is, when the analyzer was asked for it
+    /// ([`FaceAnalyzer::with_person_mask`]).
+    pub person_mask: Option<PersonMask>,
+}
+
+/// How likely each pixel of the picture is to show the person (face, hair, body) rather than
+/// the background, from MediaPipe's selfie segmentation.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PersonMask {
+    width: u32,
+    height: u32,
+    /// Probability × 255, row-major.
+    alpha: Vec<u8>,
+}
+
+impl std::fmt::Debug for PersonMask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PersonMask")
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PersonMask {
+    /// Width in pixels (the picture's).
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Height in pixels (the picture's).
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// Person probability × 255 per pixel, row-major.
+    pub fn alpha(&self) -> &[u8] {
+        &self.alpha
+    }
+
+    /// Person probability at pixel (x, y), 0..1; 0 outside the picture.
+    pub fn at(&self, x: u32, y: u32) -> f32 {
+        if x >= self.width || y >= self.height {
+            return 0.0;
+        }
+        f32::from(self.alpha[y as usize * self.width as usize + x as usize]) / 255.0
+    }
 }
 
 impl FaceRig {
@@ -113,6 +162,8 @@ pub struct FaceAnalyzer {
     detector: FaceDetector,
     mesh: TfliteGraph,
     iris: TfliteGraph,
+    segmentation: TfliteGraph,
+    with_mask: bool,
 }
 
 fn compute(model: &str) -> impl Fn(candle_core::Error) -> GraphError + '_ {
@@ -135,6 +186,74 @@ impl FaceAnalyzer {
                 include_str!("../../../assets/models/iris_landmark.graph.json"),
                 include_bytes!("../../../assets/models/iris_landmark.safetensors"),
             )?,
+            segmentation: TfliteGraph::load(
+                include_str!("../../../assets/models/selfie_segmentation.graph.json"),
+                include_bytes!("../../../assets/models/selfie_segmentation.safetensors"),
+            )?,
+            with_mask: false,
+        })
+    }
+
+    /// Whether [`analyze`](Self::analyze) also segments the person (about 30 ms more).
+    #[must_use]
+    pub fn with_person_mask(mut self, on: bool) -> Self {
+        self.with_mask = on;
+        self
+    }
+
+    /// The person mask of a picture: MediaPipe's selfie segmentation on the whole picture
+    /// squeezed to 256×256, its probabilities resized back bilinearly.
+    pub fn person_mask(&self, frame: &Frame) -> Result<PersonMask, FaceError> {
+        let (w, h) = (frame.width(), frame.height());
+        let n = MASK_INPUT;
+        let mut input = vec![0f32; n * n * 3];
+        let (sx, sy) = (w as f32 / n as f32, h as f32 / n as f32);
+        for v in 0..n {
+            for u in 0..n {
+                let rgb = crate::crop::sample_bilinear(
+                    frame,
+                    u as f32 * sx,
+                    v as f32 * sy,
+                    Border::Replicate,
+                );
+                for c in 0..3 {
+                    input[(v * n + u) * 3 + c] = rgb[c] / 255.0;
+                }
+            }
+        }
+        let input = Tensor::from_vec(input, (1, n, n, 3), &Device::Cpu)
+            .map_err(compute("selfie_segmentation"))?;
+        let out = self.segmentation.run(&input)?;
+        let prob = out
+            .first()
+            .filter(|t| t.elem_count() == n * n)
+            .ok_or_else(|| GraphError::BadTensor {
+                model: "selfie_segmentation".into(),
+                tensor: 0,
+            })?
+            .flatten_all()
+            .and_then(|t| t.to_vec1::<f32>())
+            .map_err(compute("selfie_segmentation"))?;
+        // Back to picture pixels: picture (x, y) sits at tensor (x / sx, y / sy).
+        let mut alpha = Vec::with_capacity(w as usize * h as usize);
+        let last = (n - 1) as f32;
+        for y in 0..h {
+            let ty = (y as f32 / sy).min(last);
+            let (y0, fy) = (ty.floor() as usize, ty.fract());
+            let y1 = (y0 + 1).min(n - 1);
+            for x in 0..w {
+                let tx = (x as f32 / sx).min(last);
+                let (x0, fx) = (tx.floor() as usize, tx.fract());
+                let x1 = (x0 + 1).min(n - 1);
+                let p = (prob[y0 * n + x0] * (1.0 - fx) + prob[y0 * n + x1] * fx) * (1.0 - fy)
+                    + (prob[y1 * n + x0] * (1.0 - fx) + prob[y1 * n + x1] * fx) * fy;
+                alpha.push((p.clamp(0.0, 1.0) * 255.0).round() as u8);
+            }
+        }
+        Ok(PersonMask {
+            width: w,
+            height: h,
+            alpha,
         })
     }
 
@@ -158,10 +277,14 @@ impl FaceAnalyzer {
         }
         let mut rigs = Vec::new();
         self.rig(frame, biggest, &mut rigs)?;
-        rigs.pop().ok_or(FaceError::NoFace {
+        let mut rig = rigs.pop().ok_or(FaceError::NoFace {
             width: frame.width(),
             height: frame.height(),
-        })
+        })?;
+        if self.with_mask {
+            rig.person_mask = Some(self.person_mask(frame)?);
+        }
+        Ok(rig)
     }
 
     /// Every face in the picture, largest first (possibly none).
@@ -265,6 +388,7 @@ impl FaceAnalyzer {
             presence,
             landmarks,
             pose,
+            person_mask: None,
         });
         Ok(())
     }

@@ -87,6 +87,12 @@ struct OpInfo {
     outputs: Vec<usize>,
     #[serde(default)]
     options: Options,
+    /// The custom operator's name (`CUSTOM` only).
+    #[serde(default)]
+    custom: Option<String>,
+    /// The custom operator's option bytes, as stored in the flatbuffer.
+    #[serde(default)]
+    custom_options: Vec<u8>,
 }
 
 #[derive(Deserialize, Default)]
@@ -97,6 +103,8 @@ struct Options {
     filter: Option<[usize; 2]>,
     activation: Option<String>,
     axis: Option<i64>,
+    align_corners: Option<bool>,
+    half_pixel_centers: Option<bool>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -155,6 +163,29 @@ enum Layer {
     Concat {
         inputs: Vec<usize>,
         axis: usize,
+    },
+    /// `x · relu6(x + 3) / 6`.
+    HardSwish(usize),
+    /// The logistic sigmoid.
+    Logistic(usize),
+    AvgPool {
+        input: usize,
+        kernel: [usize; 2],
+        stride: [usize; 2],
+    },
+    /// Bilinear resize to (height, width), TFLite's half-pixel-centre convention.
+    ResizeBilinear {
+        input: usize,
+        size: [usize; 2],
+    },
+    /// MediaPipe's `Convolution2DTransposeBias`: a transposed convolution plus bias, with the
+    /// kernel no larger than the stride (no overlapping taps, no padding to trim).
+    TransposeConv {
+        input: usize,
+        /// candle layout (in, out, kh, kw).
+        weight: Tensor,
+        bias: Tensor,
+        stride: usize,
     },
 }
 
@@ -430,6 +461,81 @@ impl TfliteGraph {
                     four_d[output] = rank == 4;
                     Layer::Concat { inputs, axis }
                 }
+                "HARD_SWISH" | "LOGISTIC" => {
+                    four_d[output] = out_shape.len() == 4;
+                    if op.op == "HARD_SWISH" {
+                        Layer::HardSwish(arg(0)?)
+                    } else {
+                        Layer::Logistic(arg(0)?)
+                    }
+                }
+                "AVERAGE_POOL_2D" => {
+                    let kernel = op
+                        .options
+                        .filter
+                        .ok_or_else(|| unsupported("no filter size"))?;
+                    let stride = op.options.stride.unwrap_or(kernel);
+                    if op.options.padding.as_deref() != Some("VALID") {
+                        return Err(unsupported("average pooling with padding"));
+                    }
+                    four_d[output] = true;
+                    Layer::AvgPool {
+                        input: arg(0)?,
+                        kernel,
+                        stride,
+                    }
+                }
+                "RESIZE_BILINEAR" => {
+                    if op.options.align_corners == Some(true)
+                        || op.options.half_pixel_centers != Some(true)
+                    {
+                        return Err(unsupported("only half-pixel-centre resizing"));
+                    }
+                    if out_shape.len() != 4 {
+                        return Err(unsupported("only 4-D resizing"));
+                    }
+                    four_d[output] = true;
+                    Layer::ResizeBilinear {
+                        input: arg(0)?,
+                        size: [out_shape[1], out_shape[2]],
+                    }
+                }
+                "CUSTOM" if op.custom.as_deref() == Some("Convolution2DTransposeBias") => {
+                    // Options: TfLiteTransposeConvParams {padding, stride_width, stride_height}
+                    // as three little-endian i32.
+                    let word = |k: usize| {
+                        op.custom_options
+                            .get(4 * k..4 * k + 4)
+                            .and_then(|b| b.try_into().ok())
+                            .map(i32::from_le_bytes)
+                    };
+                    let (Some(_padding), Some(sw), Some(sh)) = (word(0), word(1), word(2)) else {
+                        return Err(unsupported("transposed convolution without options"));
+                    };
+                    let w_shape = shape_of(info(arg(1)?)?);
+                    if sw != sh || w_shape.len() != 4 {
+                        return Err(unsupported("unequal strides"));
+                    }
+                    let stride = usize::try_from(sw).map_err(|_| unsupported("stride"))?;
+                    if w_shape[1] > stride || w_shape[2] > stride {
+                        return Err(unsupported("kernel larger than its stride"));
+                    }
+                    // TFLite OHWI → candle (in, out, kh, kw).
+                    let weight = constant(&mut constants, arg(1)?)?
+                        .permute((3, 0, 1, 2))
+                        .and_then(|t| t.contiguous())
+                        .map_err(compute)?;
+                    let bias = constant(&mut constants, arg(2)?)?
+                        .reshape((1, (), 1, 1))
+                        .map_err(compute)?;
+                    four_d[output] = true;
+                    Layer::TransposeConv {
+                        input: arg(0)?,
+                        weight,
+                        bias,
+                        stride,
+                    }
+                }
                 _ => return Err(unsupported("no implementation")),
             };
             steps.push(Step { layer, output });
@@ -597,8 +703,65 @@ impl TfliteGraph {
                 };
                 Tensor::cat(&parts, axis)
             }
+            Layer::HardSwish(input) => {
+                let x = get(*input)?;
+                x.broadcast_mul(&((x + 3.0)?.clamp(0f32, 6f32)? / 6.0)?)
+            }
+            Layer::Logistic(input) => (get(*input)?.neg()?.exp()? + 1.0)?.recip(),
+            Layer::AvgPool {
+                input,
+                kernel,
+                stride,
+            } => {
+                get(*input)?.avg_pool2d_with_stride((kernel[0], kernel[1]), (stride[0], stride[1]))
+            }
+            Layer::ResizeBilinear { input, size } => resize_bilinear(get(*input)?, *size),
+            Layer::TransposeConv {
+                input,
+                weight,
+                bias,
+                stride,
+            } => get(*input)?
+                .conv_transpose2d(weight, 0, 0, *stride, 1)?
+                .broadcast_add(bias),
         }
     }
+}
+
+/// Bilinear resize of an NCHW tensor with half-pixel centres (TFLite `RESIZE_BILINEAR` with
+/// `half_pixel_centers`): output pixel y reads input row `(y + ½) · in/out − ½`, clamped.
+fn resize_bilinear(x: &Tensor, [oh, ow]: [usize; 2]) -> candle_core::Result<Tensor> {
+    let (n, c, h, w) = x.dims4()?;
+    let data = x.flatten_all()?.to_vec1::<f32>()?;
+    #[expect(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "small image sizes"
+    )]
+    let taps = |out: usize, inp: usize| -> Vec<(usize, usize, f32)> {
+        let scale = inp as f32 / out as f32;
+        (0..out)
+            .map(|o| {
+                let src = ((o as f32 + 0.5) * scale - 0.5).max(0.0);
+                let i0 = (src.floor() as usize).min(inp - 1);
+                let i1 = (i0 + 1).min(inp - 1);
+                (i0, i1, src - i0 as f32)
+            })
+            .collect()
+    };
+    let (ty, tx) = (taps(oh, h), taps(ow, w));
+    let mut out = vec![0f32; n * c * oh * ow];
+    for (plane, dst) in data.chunks_exact(h * w).zip(out.chunks_exact_mut(oh * ow)) {
+        for (oy, &(y0, y1, fy)) in ty.iter().enumerate() {
+            for (ox, &(x0, x1, fx)) in tx.iter().enumerate() {
+                let top = plane[y0 * w + x0] * (1.0 - fx) + plane[y0 * w + x1] * fx;
+                let bottom = plane[y1 * w + x0] * (1.0 - fx) + plane[y1 * w + x1] * fx;
+                dst[oy * ow + ox] = top * (1.0 - fy) + bottom * fy;
+            }
+        }
+    }
+    Tensor::from_vec(out, (n, c, oh, ow), x.device())
 }
 
 /// Depthwise convolution (one filter per channel, no padding) of an NCHW batch-1 tensor.

@@ -23,7 +23,7 @@ pub mod topology;
 #[rustfmt::skip]
 mod topology_data;
 
-pub use analyze::{FaceAnalyzer, FaceError, FaceRig, analyze};
+pub use analyze::{FaceAnalyzer, FaceError, FaceRig, PersonMask, analyze};
 pub use detector::{FaceDetection, FaceDetector};
 pub use graph::{GraphError, TfliteGraph};
 pub use pose::HeadPose;

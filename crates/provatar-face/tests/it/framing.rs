@@ -324,3 +324,42 @@ fn landmarks_sit_on_the_face_and_are_drawn_for_inspection() {
     .save(dir.join("face-landmarks-astronaut-zoom.png"))
     .unwrap();
 }
+
+#[test]
+fn the_person_mask_covers_her_and_not_the_backdrop() {
+    let analyzer = FaceAnalyzer::new().unwrap().with_person_mask(true);
+    let src = astronaut();
+    let rig = analyzer.analyze(&src).unwrap();
+    let mask = rig.person_mask.as_ref().unwrap();
+    assert_eq!((mask.width(), mask.height()), (512, 512));
+    let mean = |x0: u32, y0: u32, x1: u32, y1: u32| {
+        let mut sum = 0.0;
+        for y in y0..y1 {
+            for x in x0..x1 {
+                sum += mask.at(x, y);
+            }
+        }
+        sum / ((x1 - x0) * (y1 - y0)) as f32
+    };
+    let face = mean(200, 100, 250, 160);
+    let suit = mean(150, 350, 250, 450);
+    let backdrop = mean(300, 20, 380, 60);
+    eprintln!("person probability: face {face:.2}, suit {suit:.2}, backdrop {backdrop:.2}");
+    assert!(face > 0.9 && suit > 0.8, "face {face}, suit {suit}");
+    assert!(backdrop < 0.1, "backdrop {backdrop}");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    image::GrayImage::from_raw(512, 512, mask.alpha().to_vec())
+        .unwrap()
+        .save(dir.join("person-mask-astronaut.png"))
+        .unwrap();
+    // Without asking, no mask is computed.
+    assert!(
+        FaceAnalyzer::new()
+            .unwrap()
+            .analyze(&src)
+            .unwrap()
+            .person_mask
+            .is_none()
+    );
+}

@@ -144,3 +144,16 @@ fn iris_matches_tflite() {
         assert!(d < 0.5, "output {index} differs by {d} px");
     }
 }
+
+#[test]
+fn selfie_segmentation_matches_tflite() {
+    for (_, ours, reference) in compare("selfie_segmentation") {
+        // A 256×256 person probability map.
+        assert_eq!(ours.len(), 256 * 256);
+        let d = max_diff(&ours, &reference);
+        assert!(d < 1e-3, "mask differs by {d}");
+        // And it is a real mask: the astronaut covers much of the picture, not all of it.
+        let person = reference.iter().filter(|&&p| p > 0.5).count();
+        assert!((10_000..60_000).contains(&person), "{person} person pixels");
+    }
+}
