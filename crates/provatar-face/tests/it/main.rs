@@ -12,6 +12,7 @@
 )]
 
 mod analyze;
+mod assets;
 mod detector;
 mod framing;
 mod parity;
