@@ -18,10 +18,13 @@ fn model_files_match_their_recorded_hashes() {
             continue;
         }
         let bytes = std::fs::read(repo.join(path)).unwrap();
-        let actual: String = Sha256::digest(&bytes)
+        let actual = Sha256::digest(&bytes)
             .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+            .fold(String::new(), |mut s, b| {
+                use std::fmt::Write as _;
+                let _ = write!(s, "{b:02x}");
+                s
+            });
         assert_eq!(&actual, hash.as_str().unwrap(), "{path} changed");
         checked += 1;
     }
