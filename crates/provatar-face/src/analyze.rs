@@ -31,6 +31,10 @@ const FACE_CROP_SCALE: f32 = 1.5;
 const EYE_CROP_SCALE: f32 = 2.3;
 /// Below this face-presence probability the mesh model says the crop holds no face.
 const MIN_PRESENCE: f32 = 0.5;
+/// Face detection runs on a copy of the picture no larger than this a side.
+const DETECT_MAX_SIDE: u32 = 1536;
+/// The smallest tile the detector searches for small faces in.
+const MIN_TILE: u32 = 256;
 /// A second face whose box area is at least this fraction of the largest one's makes the
 /// picture ambiguous; smaller faces (in the background, on a poster) are ignored.
 const SIMILAR_AREA: f32 = 0.25;
@@ -41,8 +45,8 @@ const SIMILAR_AREA: f32 = 0.25;
 pub enum FaceError {
     /// No face was found.
     #[error(
-        "no face found in the {width}×{height} picture (a portrait needs one clearly visible face, \
-         at least ~80 pixels across)"
+        "no face found in the {width}×{height} picture (a portrait needs one clearly visible, \
+         roughly frontal face, at least about a twentieth of the picture across)"
     )]
     NoFace {
         /// Picture width.
@@ -296,27 +300,29 @@ impl FaceAnalyzer {
         Ok(rigs)
     }
 
-    /// Detections the face mesh confirms, largest first. The short-range detector sees the
-    /// picture at 128×128, so a face smaller than about a fifth of the picture is searched for
-    /// again in overlapping tiles, and a face filling the whole picture in a zoomed-out copy.
+    /// Detections, largest first. The short-range detector sees the picture at 128×128, so a
+    /// face smaller than about a fifth of the picture is searched for again in overlapping
+    /// tiles (down to tiles of 256 pixels), and a face filling the whole picture in a
+    /// zoomed-out copy. All of it runs on a copy no larger than 1536 pixels a side, which bounds
+    /// the work on a huge picture without a face; the landmark models later read the original.
     fn find_faces(&self, frame: &Frame) -> Result<Vec<FaceDetection>, FaceError> {
+        let (small, k) = shrink(frame, DETECT_MAX_SIDE);
+        let frame = small.as_ref().unwrap_or(frame);
         let mut found = self.detector.detect(frame)?;
         let (w, h) = (frame.width(), frame.height());
         let mut tile = w.max(h) / 2;
-        while found.is_empty() && tile >= 128 {
+        while found.is_empty() && tile >= MIN_TILE {
             let stride = tile / 2;
             for y in tile_starts(h, tile, stride) {
                 for x in tile_starts(w, tile, stride) {
                     let sub = crop_frame(frame, x, y, tile.min(w - x), tile.min(h - y));
-                    for mut d in self.detector.detect(&sub)? {
-                        d.bbox[0] += x as f32;
-                        d.bbox[1] += y as f32;
-                        for k in &mut d.keypoints {
-                            k[0] += x as f32;
-                            k[1] += y as f32;
-                        }
-                        found.push(d);
-                    }
+                    let shift = [x as f32, y as f32];
+                    found.extend(
+                        self.detector
+                            .detect(&sub)?
+                            .into_iter()
+                            .map(|d| mapped(d, shift, 1.0)),
+                    );
                 }
             }
             found = crate::detector::weighted_nms(found);
@@ -325,16 +331,14 @@ impl FaceAnalyzer {
         if found.is_empty() {
             // A face larger than the detector's anchors: look again with a margin around it.
             let (big, pad) = zoom_out(frame);
-            for mut d in self.detector.detect(&big)? {
-                d.bbox[0] -= pad[0];
-                d.bbox[1] -= pad[1];
-                for k in &mut d.keypoints {
-                    k[0] -= pad[0];
-                    k[1] -= pad[1];
-                }
-                found.push(d);
-            }
+            found.extend(
+                self.detector
+                    .detect(&big)?
+                    .into_iter()
+                    .map(|d| mapped(d, [-pad[0], -pad[1]], 1.0)),
+            );
         }
+        let mut found: Vec<_> = found.into_iter().map(|d| mapped(d, [0.0; 2], k)).collect();
         found.sort_by(|a, b| (b.bbox[2] * b.bbox[3]).total_cmp(&(a.bbox[2] * a.bbox[3])));
         Ok(found)
     }
@@ -473,6 +477,64 @@ impl FaceAnalyzer {
                 rect.point(x / nf, p[1] / nf)
             })
             .collect())
+    }
+}
+
+/// A detection moved by `shift` then scaled by `k`.
+fn mapped(mut d: FaceDetection, shift: [f32; 2], k: f32) -> FaceDetection {
+    d.bbox = [
+        (d.bbox[0] + shift[0]) * k,
+        (d.bbox[1] + shift[1]) * k,
+        d.bbox[2] * k,
+        d.bbox[3] * k,
+    ];
+    for p in &mut d.keypoints {
+        *p = [(p[0] + shift[0]) * k, (p[1] + shift[1]) * k];
+    }
+    d
+}
+
+/// A copy no larger than `max_side` a side (each pixel the mean of the source pixels it
+/// covers), and the factor from its coordinates back to the picture's; `None` when the
+/// picture is small enough already.
+fn shrink(frame: &Frame, max_side: u32) -> (Option<Frame>, f32) {
+    let (w, h) = (frame.width(), frame.height());
+    if w.max(h) <= max_side {
+        return (None, 1.0);
+    }
+    let k = w.max(h) as f32 / max_side as f32;
+    let (sw, sh) = (
+        ((w as f32 / k).round() as u32).clamp(1, max_side),
+        ((h as f32 / k).round() as u32).clamp(1, max_side),
+    );
+    let span = |i: u32, n: u32, len: u32| {
+        let a = (u64::from(i) * u64::from(len) / u64::from(n)) as usize;
+        let b = ((u64::from(i + 1) * u64::from(len)).div_ceil(u64::from(n)) as usize).max(a + 1);
+        a..b.min(len as usize)
+    };
+    let src = frame.rgb();
+    let mut rgb = Vec::with_capacity(sw as usize * sh as usize * 3);
+    for y in 0..sh {
+        let rows = span(y, sh, h);
+        for x in 0..sw {
+            let cols = span(x, sw, w);
+            let mut sum = [0u64; 3];
+            for r in rows.clone() {
+                let row = &src[(r * w as usize + cols.start) * 3..(r * w as usize + cols.end) * 3];
+                for px in row.chunks_exact(3) {
+                    for c in 0..3 {
+                        sum[c] += u64::from(px[c]);
+                    }
+                }
+            }
+            let n = (rows.len() * cols.len()) as u64;
+            rgb.extend(sum.map(|v| ((v + n / 2) / n) as u8));
+        }
+    }
+    let scale = w as f32 / sw as f32;
+    match Frame::from_rgb(sw, sh, rgb) {
+        Ok(f) => (Some(f), scale),
+        Err(_) => (None, 1.0),
     }
 }
 
