@@ -36,9 +36,15 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Keys(KeysCommand),
     /// Issue, verify or revoke consent credentials.
-    Consent(PassThrough),
+    ///
+    /// Exit status of `verify`: 0 valid, 1 checked and invalid, 2 unreadable input.
+    #[command(subcommand)]
+    Consent(ConsentCommand),
     /// Issue or verify integrator licenses.
-    License(PassThrough),
+    ///
+    /// Exit status of `verify`: 0 valid, 1 checked and invalid, 2 unreadable input.
+    #[command(subcommand)]
+    License(LicenseCommand),
     /// Measure per-stage and end-to-end speed.
     Bench(BenchArgs),
 }
@@ -236,12 +242,130 @@ pub(crate) enum KeysCommand {
     },
 }
 
-/// A command whose flags are defined by the issue that implements it.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConsentCommand {
+    /// Issue a consent credential for a portrait, signed by a consent issuer.
+    Issue(ConsentIssueArgs),
+    /// Check a consent credential against a portrait and the trust store.
+    Verify(ConsentVerifyArgs),
+    /// Revoke a consent credential: add it to the issuer's signed revocation list.
+    Revoke(ConsentRevokeArgs),
+}
+
 #[derive(Debug, Args)]
-pub(crate) struct PassThrough {
-    /// `issue`, `verify` or `revoke`, then its flags.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub(crate) args: Vec<String>,
+pub(crate) struct ConsentIssueArgs {
+    /// The consent issuer's private key (`provatar keys new --kind consent-issuer`).
+    #[arg(long)]
+    pub(crate) issuer_key: PathBuf,
+    /// The portrait the person agreed to.
+    #[arg(long)]
+    pub(crate) portrait: PathBuf,
+    /// A pseudonymous id of the person (never their name).
+    #[arg(long)]
+    pub(crate) subject: String,
+    /// The integrator allowed to use the portrait.
+    #[arg(long)]
+    pub(crate) licensee: String,
+    /// End of validity, RFC 3339 (e.g. 2027-06-30T00:00:00Z).
+    #[arg(long)]
+    pub(crate) expires: String,
+    /// Start of validity, RFC 3339 (default: now).
+    #[arg(long)]
+    pub(crate) valid_from: Option<String>,
+    /// Longest clip the person allows, in seconds.
+    #[arg(long)]
+    pub(crate) max_seconds: Option<u32>,
+    /// Emotions the person allows, comma-separated (default: any the policy allows).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) emotions: Option<Vec<String>>,
+    /// The credential file to write.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConsentVerifyArgs {
+    /// The consent credential.
+    #[arg(long)]
+    pub(crate) consent: PathBuf,
+    /// The portrait it should cover.
+    #[arg(long)]
+    pub(crate) portrait: PathBuf,
+    /// The integrator that wants to use it.
+    #[arg(long)]
+    pub(crate) licensee: Option<String>,
+    /// Trust store directory (default: the `PROVATAR_TRUST` environment variable, else keys/trust).
+    #[arg(long)]
+    pub(crate) trust: Option<PathBuf>,
+    /// Policy file (default: the built-in policy/default.toml).
+    #[arg(long)]
+    pub(crate) policy: Option<PathBuf>,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConsentRevokeArgs {
+    /// The consent issuer's private key.
+    #[arg(long)]
+    pub(crate) issuer_key: PathBuf,
+    /// The credential to revoke.
+    #[arg(long)]
+    pub(crate) consent: PathBuf,
+    /// The issuer's revocation list (created if missing); put it in the trust store's
+    /// revocations/ for verifiers to see it.
+    #[arg(long)]
+    pub(crate) list: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LicenseCommand {
+    /// Issue an integrator license, signed by a vendor key.
+    Issue(LicenseIssueArgs),
+    /// Check an integrator license against the trust store.
+    Verify(LicenseVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LicenseIssueArgs {
+    /// The vendor's private key (`provatar keys new --kind vendor`).
+    #[arg(long)]
+    pub(crate) vendor_key: PathBuf,
+    /// The integrator's id (what consent credentials name as licensee).
+    #[arg(long)]
+    pub(crate) integrator: String,
+    /// The integrator's C2PA signer certificate (chain) PEM; the license binds its key.
+    #[arg(long)]
+    pub(crate) signer_cert: PathBuf,
+    /// End of validity, RFC 3339.
+    #[arg(long)]
+    pub(crate) expires: String,
+    /// Largest frame side allowed, pixels.
+    #[arg(long, default_value_t = 1024)]
+    pub(crate) max_resolution: u32,
+    /// Longest clip allowed, seconds.
+    #[arg(long, default_value_t = 600)]
+    pub(crate) max_seconds: u32,
+    /// Allow streaming generation.
+    #[arg(long)]
+    pub(crate) streaming: bool,
+    /// The license file to write.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LicenseVerifyArgs {
+    /// The license.
+    #[arg(long)]
+    pub(crate) license: PathBuf,
+    /// Trust store directory (default: the `PROVATAR_TRUST` environment variable, else keys/trust).
+    #[arg(long)]
+    pub(crate) trust: Option<PathBuf>,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@
 
 mod analyze;
 mod cli;
+mod gate;
 mod probe;
 
 use std::process::ExitCode;
@@ -20,7 +21,6 @@ pub(crate) enum Status {
     /// 0: done (for `verify`: authentic or recovered).
     Success,
     /// 1: the check ran and failed (for `verify`: tampered or unknown).
-    #[allow(dead_code, reason = "used by verify once it lands")]
     Failure,
     /// 2: the input could not be read, or the command could not run.
     Error,
@@ -41,6 +41,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Probe(args) => probe::run(&args),
         Command::Analyze(args) => analyze::run(&args),
+        Command::Keys(cmd) => gate::keys(&cmd),
+        Command::Consent(cmd) => gate::consent(&cmd),
+        Command::License(cmd) => gate::license(&cmd),
         other => Err(not_yet(&other)),
     };
     match result {
@@ -61,11 +64,12 @@ fn not_yet(command: &Command) -> anyhow::Error {
         Command::Verify(_) => ("verify", 8),
         Command::Motion(_) => ("motion", 7),
         Command::Watermark(_) => ("watermark", 5),
-        Command::Keys(_) => ("keys", 4),
-        Command::Consent(_) => ("consent", 4),
-        Command::License(_) => ("license", 4),
         Command::Bench(_) => ("bench", 9),
-        Command::Probe(_) | Command::Analyze(_) => unreachable!("implemented"),
+        Command::Probe(_)
+        | Command::Analyze(_)
+        | Command::Keys(_)
+        | Command::Consent(_)
+        | Command::License(_) => unreachable!("implemented"),
     };
     anyhow::anyhow!(
         "`provatar {name}` is not yet available in this build (it lands with issue #{issue}); \

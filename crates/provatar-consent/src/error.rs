@@ -201,6 +201,35 @@ pub enum GateError {
 }
 
 impl GateError {
+    /// A stable, machine-readable name for the refusal (`--json` reports carry it).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed { .. } => "malformed",
+            Self::Unsigned { .. } => "unsigned",
+            Self::BadSignature { .. } => "bad-signature",
+            Self::WrongSigner { .. } => "wrong-signer",
+            Self::UntrustedIssuer { .. } => "untrusted-issuer",
+            Self::UntrustedVendor { .. } => "untrusted-vendor",
+            Self::NotYetValid { .. } => "not-yet-valid",
+            Self::Expired { .. } => "expired",
+            Self::PortraitMismatch { .. } => "portrait-mismatch",
+            Self::PortraitNotSimilar { .. } => "portrait-not-similar",
+            Self::LicenseeMismatch { .. } => "licensee-mismatch",
+            Self::UseNotPermitted { .. } => "use-not-permitted",
+            Self::Revoked { .. } => "revoked",
+            Self::ConsentRequired => "consent-required",
+            Self::ClipTooLong { .. } => "clip-too-long",
+            Self::EmotionNotAllowed { .. } => "emotion-not-allowed",
+            Self::EmotionTooStrong { .. } => "emotion-too-strong",
+            Self::ResolutionNotLicensed { .. } => "resolution-not-licensed",
+            Self::StreamingNotLicensed => "streaming-not-licensed",
+            Self::FaceTooSmall { .. } => "face-too-small",
+            Self::SignerNotLicensed { .. } => "signer-not-licensed",
+            Self::Trust(_) => "trust-store",
+            Self::Policy(_) => "policy",
+        }
+    }
+
     /// Whether the input was checked and found wanting (exit status 1), as opposed to being
     /// unreadable (exit status 2).
     pub fn is_verdict(&self) -> bool {

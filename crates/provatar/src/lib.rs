@@ -1,13 +1,14 @@
 //! The provatar SDK facade: what integrators and the `provatar` binary call.
 //!
-//! Today it exposes media inspection ([`media::probe`]), face analysis ([`face::analyze`]) and
-//! the shared types. The gated
+//! Today it exposes media inspection ([`media::probe`]), face analysis ([`face::analyze`]), the
+//! consent gate ([`consent::Gate`]) and the shared types. The gated
 //! generation pipeline (`Generator`) and the verifier (`Verifier`) join here as the consent,
 //! face, motion, render, watermark and provenance crates land; there is deliberately no
 //! generation entry point yet rather than an ungated one.
 
 #![forbid(unsafe_code)]
 
+pub use provatar_consent as consent;
 pub use provatar_face as face;
 pub use provatar_media as media;
 pub use provatar_types as types;
