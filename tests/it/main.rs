@@ -9,6 +9,7 @@
 
 mod analyze;
 mod contract;
+mod gate;
 mod probe;
 
 use std::path::{Path, PathBuf};
