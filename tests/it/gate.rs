@@ -375,3 +375,42 @@ fn expired_credentials_and_bad_inputs() {
     assert_eq!(c, 2);
     assert!(stderr.contains("watermark"), "{stderr}");
 }
+
+#[test]
+fn the_bundled_sample_consent_and_license_verify_with_the_dev_trust_store() {
+    let trust = crate::repo().join("keys/dev/trust");
+    let portrait = sample("portrait-astronaut.png");
+    ok(&[
+        "consent",
+        "verify",
+        "--consent",
+        path_str(&sample("consent.json")),
+        "--portrait",
+        path_str(&portrait),
+        "--licensee",
+        "provatar-demo",
+        "--trust",
+        path_str(&trust),
+    ]);
+    ok(&[
+        "license",
+        "verify",
+        "--license",
+        path_str(&sample("license.json")),
+        "--trust",
+        path_str(&trust),
+    ]);
+    // The shipped default trust store trusts nobody.
+    let (c, _, stderr) = code(&[
+        "consent",
+        "verify",
+        "--consent",
+        path_str(&sample("consent.json")),
+        "--portrait",
+        path_str(&portrait),
+        "--trust",
+        path_str(&crate::repo().join("keys/trust")),
+    ]);
+    assert_eq!(c, 1, "{stderr}");
+    assert!(stderr.contains("not a trusted consent issuer"));
+}
