@@ -25,6 +25,27 @@ fn code(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `provatar consent verify --consent C --portrait P --trust T EXTRA…`.
+fn consent_verify(
+    consent: &str,
+    portrait: &Path,
+    trust: &str,
+    extra: &[&str],
+) -> (i32, String, String) {
+    let mut args = vec![
+        "consent",
+        "verify",
+        "--consent",
+        consent,
+        "--portrait",
+        path_str(portrait),
+        "--trust",
+        trust,
+    ];
+    args.extend_from_slice(extra);
+    code(&args)
+}
+
 /// Keys, a trust store trusting them, a consent credential and a license, in `dir`.
 fn setup(dir: &Path) {
     let d = |p: &str| dir.join(p).display().to_string();
@@ -161,31 +182,13 @@ fn tampering_another_portrait_and_untrusted_issuers_are_refused() {
     // One changed field.
     let json = std::fs::read_to_string(d("consent.json")).unwrap();
     std::fs::write(d("tampered.json"), json.replace("\"acme\"", "\"acmf\"")).unwrap();
-    let (c, _, stderr) = code(&[
-        "consent",
-        "verify",
-        "--consent",
-        &d("tampered.json"),
-        "--portrait",
-        path_str(&portrait),
-        "--trust",
-        &d("trust"),
-    ]);
+    let (c, _, stderr) = consent_verify(&d("tampered.json"), &portrait, &d("trust"), &[]);
     assert_eq!(c, 1);
     assert!(stderr.contains("altered after signing"), "{stderr}");
     // Another portrait (a re-encoded copy of the same picture, even).
     let other = dir.path().join("copy.png");
     image::open(&portrait).unwrap().save(&other).unwrap();
-    let (c, _, stderr) = code(&[
-        "consent",
-        "verify",
-        "--consent",
-        &d("consent.json"),
-        "--portrait",
-        path_str(&other),
-        "--trust",
-        &d("trust"),
-    ]);
+    let (c, _, stderr) = consent_verify(&d("consent.json"), &other, &d("trust"), &[]);
     assert_eq!(c, 1);
     assert!(
         stderr.contains("portrait does not match the consent credential"),
@@ -193,16 +196,7 @@ fn tampering_another_portrait_and_untrusted_issuers_are_refused() {
     );
     // A trust store that does not list the issuer.
     std::fs::remove_file(dir.path().join("trust/issuers/consent-issuer.pub")).unwrap();
-    let (c, _, stderr) = code(&[
-        "consent",
-        "verify",
-        "--consent",
-        &d("consent.json"),
-        "--portrait",
-        path_str(&portrait),
-        "--trust",
-        &d("trust"),
-    ]);
+    let (c, _, stderr) = consent_verify(&d("consent.json"), &portrait, &d("trust"), &[]);
     assert_eq!(c, 1);
     assert!(stderr.contains("not a trusted consent issuer"), "{stderr}");
 }
@@ -231,16 +225,7 @@ fn expired_credentials_and_bad_inputs() {
         "--out",
         &d("old.json"),
     ]);
-    let (c, _, stderr) = code(&[
-        "consent",
-        "verify",
-        "--consent",
-        &d("old.json"),
-        "--portrait",
-        path_str(&portrait),
-        "--trust",
-        &d("trust"),
-    ]);
+    let (c, _, stderr) = consent_verify(&d("old.json"), &portrait, &d("trust"), &[]);
     assert_eq!(c, 1);
     assert!(
         stderr.contains("consent credential expired on 2021-03-01T00:00:00Z"),
@@ -360,18 +345,12 @@ fn expired_credentials_and_bad_inputs() {
         ),
     )
     .unwrap();
-    let (c, _, stderr) = code(&[
-        "consent",
-        "verify",
-        "--consent",
+    let (c, _, stderr) = consent_verify(
         &d("consent.json"),
-        "--portrait",
-        path_str(&portrait),
-        "--trust",
+        &portrait,
         &d("trust"),
-        "--policy",
-        &d("lax.toml"),
-    ]);
+        &["--policy", &d("lax.toml")],
+    );
     assert_eq!(c, 2);
     assert!(stderr.contains("watermark"), "{stderr}");
 }
@@ -401,16 +380,12 @@ fn the_bundled_sample_consent_and_license_verify_with_the_dev_trust_store() {
         path_str(&trust),
     ]);
     // The shipped default trust store trusts nobody.
-    let (c, _, stderr) = code(&[
-        "consent",
-        "verify",
-        "--consent",
+    let (c, _, stderr) = consent_verify(
         path_str(&sample("consent.json")),
-        "--portrait",
-        path_str(&portrait),
-        "--trust",
+        &portrait,
         path_str(&crate::repo().join("keys/trust")),
-    ]);
+        &[],
+    );
     assert_eq!(c, 1, "{stderr}");
     assert!(stderr.contains("not a trusted consent issuer"));
 }

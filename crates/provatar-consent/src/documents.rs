@@ -137,31 +137,60 @@ impl<T: DeserializeOwned + Serialize> Signed<T> {
     }
 }
 
-/// A consent credential: the person in a portrait agrees that one licensee may make talking
-/// avatars of it.
+/// A credential shaped as a W3C Verifiable Credential (Data Model 2.0): who issued it, when it
+/// holds, what it says (`S`), and the issuer's proof.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ConsentCredential {
+pub struct Credential<S> {
     /// JSON-LD contexts.
     #[serde(rename = "@context")]
     pub context: Vec<String>,
     /// The credential's id (`urn:uuid:…`): what revocation lists name.
     pub id: String,
-    /// `VerifiableCredential`, `AvatarConsentCredential`.
+    /// `VerifiableCredential` and the credential's own type.
     #[serde(rename = "type")]
     pub types: Vec<String>,
-    /// The consent issuer's `did:key`.
+    /// The issuer's `did:key` (a consent issuer, or a vendor for a license).
     pub issuer: String,
-    /// From when the consent holds (RFC 3339).
+    /// From when it holds (RFC 3339).
     pub valid_from: String,
     /// Until when (RFC 3339).
     pub valid_until: String,
-    /// What was agreed.
-    pub credential_subject: ConsentSubject,
+    /// What it says.
+    pub credential_subject: S,
     /// The issuer's signature.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proof: Option<Proof>,
 }
+
+impl<S> Credential<S> {
+    /// A new, unsigned credential of type `kind` issued by `issuer`.
+    fn new(
+        kind: &str,
+        issuer: &SigningKey,
+        valid: (DateTime<Utc>, DateTime<Utc>),
+        subject: S,
+    ) -> Self {
+        Self {
+            context: vec![VC_CONTEXT.into(), PROVATAR_CONTEXT.into()],
+            id: new_id(),
+            types: vec!["VerifiableCredential".into(), kind.into()],
+            issuer: did_key(&issuer.verifying_key()),
+            valid_from: timestamp(valid.0),
+            valid_until: timestamp(valid.1),
+            credential_subject: subject,
+            proof: None,
+        }
+    }
+}
+
+/// A consent credential: the person in a portrait agrees that one licensee may make talking
+/// avatars of it.
+pub type ConsentCredential = Credential<ConsentSubject>;
+
+/// An integrator license: a vendor allows one integrator, signing C2PA manifests with one
+/// key, to generate avatars with some features.
+pub type IntegratorLicense = Credential<LicenseSubject>;
 
 /// What a consent credential says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -231,17 +260,11 @@ impl ConsentCredential {
         now: DateTime<Utc>,
     ) -> Result<Signed<Self>, GateError> {
         let limits = (request.limits != ConsentLimits::default()).then_some(request.limits);
-        let doc = Self {
-            context: vec![VC_CONTEXT.into(), PROVATAR_CONTEXT.into()],
-            id: new_id(),
-            types: vec![
-                "VerifiableCredential".into(),
-                "AvatarConsentCredential".into(),
-            ],
-            issuer: did_key(&issuer.verifying_key()),
-            valid_from: timestamp(request.valid_from),
-            valid_until: timestamp(request.valid_until),
-            credential_subject: ConsentSubject {
+        let doc = Self::new(
+            "AvatarConsentCredential",
+            issuer,
+            (request.valid_from, request.valid_until),
+            ConsentSubject {
                 id: request.subject,
                 portrait: PortraitBinding {
                     sha256: request.portrait_sha256,
@@ -251,36 +274,9 @@ impl ConsentCredential {
                 permitted_use: TALKING_AVATAR.into(),
                 limits,
             },
-            proof: None,
-        };
+        );
         Signed::sign(&doc, issuer, now)
     }
-}
-
-/// An integrator license: a vendor allows one integrator, signing C2PA manifests with one
-/// key, to generate avatars with some features.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct IntegratorLicense {
-    /// JSON-LD contexts.
-    #[serde(rename = "@context")]
-    pub context: Vec<String>,
-    /// The license id (`urn:uuid:…`).
-    pub id: String,
-    /// `VerifiableCredential`, `IntegratorLicenseCredential`.
-    #[serde(rename = "type")]
-    pub types: Vec<String>,
-    /// The vendor's `did:key`.
-    pub issuer: String,
-    /// Start of validity (RFC 3339).
-    pub valid_from: String,
-    /// End of validity (RFC 3339).
-    pub valid_until: String,
-    /// Who is licensed for what.
-    pub credential_subject: LicenseSubject,
-    /// The vendor's signature.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub proof: Option<Proof>,
 }
 
 /// Who a license is for, and what it allows.
@@ -317,23 +313,16 @@ impl IntegratorLicense {
         vendor: &SigningKey,
         now: DateTime<Utc>,
     ) -> Result<Signed<Self>, GateError> {
-        let doc = Self {
-            context: vec![VC_CONTEXT.into(), PROVATAR_CONTEXT.into()],
-            id: new_id(),
-            types: vec![
-                "VerifiableCredential".into(),
-                "IntegratorLicenseCredential".into(),
-            ],
-            issuer: did_key(&vendor.verifying_key()),
-            valid_from: timestamp(valid.0),
-            valid_until: timestamp(valid.1),
-            credential_subject: LicenseSubject {
+        let doc = Self::new(
+            "IntegratorLicenseCredential",
+            vendor,
+            valid,
+            LicenseSubject {
                 id: integrator.into(),
                 signer_key: did_key(signer_key),
                 features,
             },
-            proof: None,
-        };
+        );
         Signed::sign(&doc, vendor, now)
     }
 }

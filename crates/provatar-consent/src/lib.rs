@@ -23,9 +23,10 @@ pub mod proof;
 mod trust;
 
 pub use documents::{
-    ConsentCredential, ConsentLimits, ConsentRequest, ConsentSubject, IntegratorLicense,
-    LicenseFeatures, LicenseSubject, MAX_DOCUMENT_BYTES, PROVATAR_CONTEXT, PortraitBinding,
-    Revocation, RevocationList, Signed, TALKING_AVATAR, VC_CONTEXT, new_id, parse_time, timestamp,
+    ConsentCredential, ConsentLimits, ConsentRequest, ConsentSubject, Credential,
+    IntegratorLicense, LicenseFeatures, LicenseSubject, MAX_DOCUMENT_BYTES, PROVATAR_CONTEXT,
+    PortraitBinding, Revocation, RevocationList, Signed, TALKING_AVATAR, VC_CONTEXT, new_id,
+    parse_time, timestamp,
 };
 pub use error::{Doc, GateError};
 pub use gate::{
