@@ -86,10 +86,15 @@ impl<T: DeserializeOwned + Serialize> Signed<T> {
         Ok(Self { doc, raw })
     }
 
-    /// Signs a new document with `key`.
-    pub fn sign(doc: &T, key: &SigningKey, now: DateTime<Utc>) -> Result<Self, GateError> {
+    /// Signs a new document (a `what`) with `key`.
+    pub fn sign(
+        what: Doc,
+        doc: &T,
+        key: &SigningKey,
+        now: DateTime<Utc>,
+    ) -> Result<Self, GateError> {
         let mut raw = serde_json::to_value(doc).map_err(|e| GateError::Malformed {
-            what: Doc::Policy,
+            what,
             why: e.to_string(),
         })?;
         if let Some(map) = raw.as_object_mut() {
@@ -101,7 +106,7 @@ impl<T: DeserializeOwned + Serialize> Signed<T> {
             map.insert("proof".into(), proof_value);
         }
         let doc = serde_json::from_value(raw.clone()).map_err(|e| GateError::Malformed {
-            what: Doc::Policy,
+            what,
             why: e.to_string(),
         })?;
         Ok(Self { doc, raw })
@@ -275,7 +280,7 @@ impl ConsentCredential {
                 limits,
             },
         );
-        Signed::sign(&doc, issuer, now)
+        Signed::sign(Doc::Consent, &doc, issuer, now)
     }
 }
 
@@ -323,7 +328,7 @@ impl IntegratorLicense {
                 features,
             },
         );
-        Signed::sign(&doc, vendor, now)
+        Signed::sign(Doc::License, &doc, vendor, now)
     }
 }
 
@@ -393,6 +398,6 @@ impl RevocationList {
         }
         self.updated = timestamp(now);
         self.proof = None;
-        Signed::sign(&self, issuer, now)
+        Signed::sign(Doc::Revocations, &self, issuer, now)
     }
 }

@@ -149,10 +149,12 @@ enum Layer {
         input: usize,
         pads: [[usize; 2]; 4],
     },
-    MaxPool {
+    /// Max or average pooling without padding.
+    Pool {
         input: usize,
         kernel: [usize; 2],
         stride: [usize; 2],
+        max: bool,
     },
     /// Target shape in TFLite (NHWC) terms.
     Reshape {
@@ -168,11 +170,6 @@ enum Layer {
     HardSwish(usize),
     /// The logistic sigmoid.
     Logistic(usize),
-    AvgPool {
-        input: usize,
-        kernel: [usize; 2],
-        stride: [usize; 2],
-    },
     /// Bilinear resize to (height, width), TFLite's half-pixel-centre convention.
     ResizeBilinear {
         input: usize,
@@ -435,10 +432,11 @@ impl TfliteGraph {
                         }
                     }
                     four_d[output] = true;
-                    Layer::MaxPool {
+                    Layer::Pool {
                         input: x,
                         kernel,
                         stride,
+                        max: true,
                     }
                 }
                 "RESHAPE" => {
@@ -479,10 +477,11 @@ impl TfliteGraph {
                         return Err(unsupported("average pooling with padding"));
                     }
                     four_d[output] = true;
-                    Layer::AvgPool {
+                    Layer::Pool {
                         input: arg(0)?,
                         kernel,
                         stride,
+                        max: false,
                     }
                 }
                 "RESIZE_BILINEAR" => {
@@ -669,12 +668,18 @@ impl TfliteGraph {
                     .pad_with_zeros(3, pads[2][0], pads[2][1])?
                     .pad_with_zeros(1, pads[3][0], pads[3][1])
             }
-            Layer::MaxPool {
+            Layer::Pool {
                 input,
                 kernel,
                 stride,
+                max,
             } => {
-                get(*input)?.max_pool2d_with_stride((kernel[0], kernel[1]), (stride[0], stride[1]))
+                let (k, st) = ((kernel[0], kernel[1]), (stride[0], stride[1]));
+                if *max {
+                    get(*input)?.max_pool2d_with_stride(k, st)
+                } else {
+                    get(*input)?.avg_pool2d_with_stride(k, st)
+                }
             }
             Layer::Reshape { input, shape } => {
                 let x = get(*input)?;
@@ -708,13 +713,6 @@ impl TfliteGraph {
                 x.broadcast_mul(&((x + 3.0)?.clamp(0f32, 6f32)? / 6.0)?)
             }
             Layer::Logistic(input) => (get(*input)?.neg()?.exp()? + 1.0)?.recip(),
-            Layer::AvgPool {
-                input,
-                kernel,
-                stride,
-            } => {
-                get(*input)?.avg_pool2d_with_stride((kernel[0], kernel[1]), (stride[0], stride[1]))
-            }
             Layer::ResizeBilinear { input, size } => resize_bilinear(get(*input)?, *size),
             Layer::TransposeConv {
                 input,

@@ -293,7 +293,7 @@ fn a_document_naming_another_issuer_than_its_signer_is_refused() {
     .map(|s| {
         let mut doc = s.doc;
         doc.issuer = did_key(&key(ISSUER).verifying_key());
-        Signed::sign(&doc, &key(STRANGER), t(0)).unwrap()
+        Signed::sign(Doc::Consent, &doc, &key(STRANGER), t(0)).unwrap()
     })
     .unwrap();
     let err = w.admit().unwrap_err();
@@ -426,7 +426,7 @@ fn the_use_must_be_talking_avatars() {
     let mut doc = w.consent.doc.clone();
     doc.credential_subject.permitted_use = "advertising".into();
     doc.proof = None;
-    w.consent = Signed::sign(&doc, &key(ISSUER), t(0)).unwrap();
+    w.consent = Signed::sign(Doc::Consent, &doc, &key(ISSUER), t(0)).unwrap();
     assert!(matches!(w.admit(), Err(GateError::UseNotPermitted { .. })));
 }
 
