@@ -1,0 +1,754 @@
+//! Detection: find the tile's scale and offset, test for the pilot, read the payload.
+//!
+//! # The test and its false-positive rate
+//!
+//! After the frames are whitened and folded onto one tile (see [`VideoDetector`]), each pilot
+//! cell gives a windowed sum `g_c`; the statistic at a tile offset `o` is
+//! `z(o) = Σ s_c g_c(o) / sqrt(Σ g_c(o)²)`, with `s_c` the key's signs. For a video that does
+//! not carry this key's mark — unmarked, or marked under another key — the signs are
+//! independent of the pictures (they come from SHA-256 of the key), so given the pictures
+//! `Σ s_c g_c` is a sum of independent symmetric ±`g_c` terms and Hoeffding's inequality gives
+//! `P(z ≥ t) ≤ exp(−t²/2)` exactly, whatever the pictures are. The detector tries
+//! [`HYPOTHESES`] (offsets × scale candidates) and reports the union bound
+//! `p = HYPOTHESES · exp(−z²/2)`; a video is "detected" when `p ≤ FALSE_POSITIVE_RATE` (1e-9),
+//! i.e. `z ≥ 8.2`. The bound does not depend on the content, the number of frames, or any
+//! assumption that pixels are Gaussian or independent.
+//!
+//! # Geometry
+//!
+//! The mark is periodic, so the autocorrelation of the whitened picture has peaks at the tile's
+//! period along each axis, wherever the picture was scaled to: the period gives the scale
+//! (independently per axis, so anamorphic scaling works too). Borders added by letterboxing
+//! whiten to zero and do not disturb it. A crop shifts the tile, which the offset search over
+//! all `128 × 128` positions finds. Horizontal mirroring is tried as a candidate as well.
+
+use provatar_types::{ContentId, Frame};
+
+use crate::ecc;
+use crate::embed::tile_step;
+use crate::filter::{box_mean, luma};
+use crate::key::Key;
+use crate::pattern::{
+    CELL, GRID, ID_BITS, ID_SYMBOLS, INDEX_BITS, INDEX_SYMBOLS, Pattern, TILE, WINDOW,
+    parse_id_bits, parse_index_bits,
+};
+
+/// The false-positive rate the detector guarantees per video (and per picture).
+pub const FALSE_POSITIVE_RATE: f64 = 1e-9;
+/// Scales searched, relative to the tile a frame of this size would carry: from
+/// `SCALE_MIN` up by factors of `SCALE_RATIO` (a 0.8 % step keeps the fold within a quarter
+/// cell across the frame), at most `SCALES` of them.
+const SCALE_MIN: f32 = 0.4;
+const SCALE_MAX: f32 = 1.6;
+const SCALE_RATIO: f32 = 1.008;
+const SCALES: usize = 176;
+/// Geometric candidates tried per video: every scale, and the unscaled tile mirrored.
+const MAX_CANDIDATES: usize = SCALES + 1;
+/// Offsets are searched on every `OFFSET_STEP`-th fine position along each axis.
+const OFFSET_STEP: usize = 2;
+/// Hypotheses the union bound covers: every tile offset tried, for every candidate.
+pub const HYPOTHESES: f64 = (TILE * TILE / (OFFSET_STEP * OFFSET_STEP) * MAX_CANDIDATES) as f64;
+/// Frames whose average sets the geometry before the rest are folded.
+const SYNC_FRAMES: usize = 8;
+/// Per-frame score above which a frame counts as marked (offset known: p ≤ 3.4e-4 per frame).
+const FRAME_Z: f32 = 4.0;
+/// Score a frame-index codeword needs before its index is trusted.
+const INDEX_Z: f32 = 5.0;
+
+/// Chance that a random word passes the content id's 32-bit CRC.
+const CRC_PASS: f64 = 1.0 / 4_294_967_296.0;
+
+/// The bound on the chance of a pilot score `z` (and, when `decoded`, a content id whose CRC
+/// checks) at any of the hypotheses, for a video without this key's mark.
+fn p_value(z: f32, decoded: bool) -> f64 {
+    let tail = (-0.5 * f64::from(z) * f64::from(z)).exp();
+    let crc = if decoded { CRC_PASS } else { 1.0 };
+    (HYPOTHESES * tail * crc).min(1.0)
+}
+
+/// The pilot score a video must reach to be detected at [`FALSE_POSITIVE_RATE`] when its
+/// content id does not decode (≈ 8.2).
+pub fn detection_threshold() -> f32 {
+    #[expect(clippy::cast_possible_truncation, reason = "a small positive value")]
+    {
+        (2.0 * (HYPOTHESES / FALSE_POSITIVE_RATE).ln()).sqrt() as f32
+    }
+}
+
+/// The pilot score that suffices when the content id decodes with a valid CRC (≈ 4.4).
+pub fn decoded_threshold() -> f32 {
+    #[expect(clippy::cast_possible_truncation, reason = "a small positive value")]
+    {
+        (2.0 * (HYPOTHESES * CRC_PASS / FALSE_POSITIVE_RATE).ln()).sqrt() as f32
+    }
+}
+
+/// Why detection could not run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DetectError {
+    /// Frames of one video must share a size.
+    #[error("frame {frame} is {got_w}x{got_h}, the video's first frame was {want_w}x{want_h}")]
+    SizeChanged {
+        /// Position of the offending frame.
+        frame: usize,
+        /// Its width.
+        got_w: u32,
+        /// Its height.
+        got_h: u32,
+        /// The first frame's width.
+        want_w: u32,
+        /// The first frame's height.
+        want_h: u32,
+    },
+}
+
+/// Where the tile was found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Geometry {
+    /// Tile period in pixels along x (128 on an unscaled 512-pixel frame).
+    pub period_x: f32,
+    /// Tile period in pixels along y.
+    pub period_y: f32,
+    /// Tile offset in fine-grid units (0..128) along x.
+    pub offset_x: u16,
+    /// Tile offset along y.
+    pub offset_y: u16,
+    /// Whether the picture was mirrored left to right.
+    pub mirrored: bool,
+}
+
+/// What one frame shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameReport {
+    /// The pilot score of this frame alone, at the video's geometry.
+    pub score: f32,
+    /// Whether the score alone shows the mark (`score ≥ 4`).
+    pub marked: bool,
+    /// The frame index it carries, when readable (CRC and score checked).
+    pub frame_index: Option<u16>,
+    /// The 64 content-id bits decoded from this frame alone.
+    pub content_id_bits: u64,
+    /// Share of those bits equal to the video's content id (when the video's id was read).
+    pub bit_accuracy: Option<f32>,
+}
+
+/// A run of frames whose index does not follow the video's sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameAnomaly {
+    /// Position (0-based, in decoded order) of the run's first frame.
+    pub frame: usize,
+    /// Length of the run in frames.
+    pub frames: usize,
+    /// What the indices say happened.
+    pub kind: AnomalyKind,
+    /// Index the first frame should carry, following the sequence.
+    pub expected_index: Option<u16>,
+    /// Index it carries.
+    pub found_index: Option<u16>,
+}
+
+/// Kinds of frame anomalies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnomalyKind {
+    /// Indices jump ahead: frames were removed before this run.
+    Cut,
+    /// Indices go back: frames were repeated, reordered or spliced in from earlier.
+    Reordered,
+    /// A run of frames without the mark inside a marked video: inserted frames.
+    Unmarked,
+}
+
+impl AnomalyKind {
+    /// A lowercase name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Cut => "cut",
+            Self::Reordered => "reordered",
+            Self::Unmarked => "unmarked",
+        }
+    }
+}
+
+/// The result of detection on a picture or video.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    /// Whether the mark of this key is present (`p_value ≤ 1e-9`).
+    pub detected: bool,
+    /// The content id, when detected and its codeword's CRC checks.
+    pub content_id: Option<ContentId>,
+    /// Upper bound on the chance of a score this high without the mark (union bound).
+    pub p_value: f64,
+    /// The pilot score `z` over all frames.
+    pub score: f32,
+    /// Frames examined.
+    pub frames: usize,
+    /// Frames whose own score shows the mark.
+    pub frames_marked: usize,
+    /// Mean over frames of the per-frame content-id bit accuracy (when the id was read).
+    pub bit_accuracy: Option<f32>,
+    /// Cuts, reorders and unmarked insertions found from the frame indices.
+    pub frame_anomalies: Vec<FrameAnomaly>,
+    /// Per-frame details, in decoded order.
+    pub per_frame: Vec<FrameReport>,
+    /// Where the tile was found (the best candidate, also when not detected).
+    pub geometry: Option<Geometry>,
+}
+
+/// Detects the mark in one picture.
+pub fn detect_frame(frame: &Frame, key: &Key) -> Detection {
+    let mut detector = VideoDetector::new(key);
+    // A single frame cannot change size.
+    let _ = detector.push(frame);
+    detector.finish()
+}
+
+/// A geometric hypothesis: how a frame pixel maps onto the fine grid.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Candidate {
+    pub(crate) period_x: f32,
+    pub(crate) period_y: f32,
+    pub(crate) mirrored: bool,
+}
+
+impl Candidate {
+    /// Pixels per fine-grid unit.
+    fn scale(self) -> f32 {
+        (self.period_x * self.period_y).sqrt() / TILE as f32
+    }
+}
+
+/// Aggregates frames of one video and detects the mark over all of them.
+///
+/// Feed frames in decoded order with [`push`](Self::push); [`finish`](Self::finish) reports. The
+/// first eight frames are kept (whitened) until the geometry is settled; after that each frame
+/// costs one whitening and one fold, and keeps 64 KiB (its folded tile) for the per-frame report.
+pub struct VideoDetector {
+    pattern: Pattern,
+    size: Option<(u32, u32)>,
+    sync: Vec<Vec<f32>>,
+    chosen: Option<Candidate>,
+    folds: Vec<Vec<f32>>,
+}
+
+impl std::fmt::Debug for VideoDetector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VideoDetector")
+            .field("size", &self.size)
+            .field("frames", &(self.sync.len() + self.folds.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl VideoDetector {
+    /// A detector for marks made with `key`.
+    pub fn new(key: &Key) -> Self {
+        Self {
+            pattern: Pattern::new(key),
+            size: None,
+            sync: Vec::new(),
+            chosen: None,
+            folds: Vec::new(),
+        }
+    }
+
+    /// Adds the next frame.
+    pub fn push(&mut self, frame: &Frame) -> Result<(), DetectError> {
+        let (w, h) = (frame.width(), frame.height());
+        match self.size {
+            None => self.size = Some((w, h)),
+            Some((want_w, want_h)) if (want_w, want_h) != (w, h) => {
+                return Err(DetectError::SizeChanged {
+                    frame: self.sync.len() + self.folds.len(),
+                    got_w: w,
+                    got_h: h,
+                    want_w,
+                    want_h,
+                });
+            }
+            Some(_) => {}
+        }
+        let (width, height) = (w as usize, h as usize);
+        let y = luma(frame.rgb());
+        if let Some(c) = self.chosen {
+            let white = whiten(&y, width, height, c.scale());
+            self.folds.push(fold(&white, width, height, c));
+        } else {
+            self.sync.push(y);
+            if self.sync.len() == SYNC_FRAMES {
+                self.settle();
+            }
+        }
+        Ok(())
+    }
+
+    /// Chooses the geometry from the buffered frames and folds them.
+    ///
+    /// The mark does not move from frame to frame, so the buffered frames' average shows it
+    /// at least as well as any one of them; every candidate scale is folded from that average
+    /// and scored by its best pilot offset, on two threads.
+    fn settle(&mut self) {
+        let Some((w, h)) = self.size else { return };
+        let (width, height) = (w as usize, h as usize);
+        if self.sync.is_empty() {
+            return;
+        }
+        let mut mean = vec![0f32; width * height];
+        for y in &self.sync {
+            for (m, v) in mean.iter_mut().zip(y) {
+                *m += v;
+            }
+        }
+        #[expect(clippy::cast_precision_loss, reason = "a handful of frames")]
+        let inv = 1.0 / self.sync.len() as f32;
+        mean.iter_mut().for_each(|m| *m *= inv);
+        let candidates = candidates(width, height);
+        // Whitening depends on the scale only through its rounded radii: whiten once per
+        // distinct pair.
+        let mut whitened: Vec<((usize, usize), Vec<f32>)> = Vec::new();
+        for c in &candidates {
+            let radii = whitening_radii(c.scale());
+            if !whitened.iter().any(|(r, _)| *r == radii) {
+                whitened.push((radii, whiten(&mean, width, height, c.scale())));
+            }
+        }
+        let score = |c: &Candidate| -> f32 {
+            let radii = whitening_radii(c.scale());
+            let Some((_, white)) = whitened.iter().find(|(r, _)| *r == radii) else {
+                return f32::NEG_INFINITY;
+            };
+            let sums = cell_sums(&fold(white, width, height, *c));
+            search_offset(&sums, &self.pattern)
+                .first()
+                .map_or(f32::NEG_INFINITY, |h| h.0)
+        };
+        let half = candidates.len().div_ceil(2);
+        let (first, second) = candidates.split_at(half);
+        let scores: Vec<f32> = std::thread::scope(|s| {
+            let other = s.spawn(|| second.iter().map(&score).collect::<Vec<_>>());
+            let mut mine: Vec<f32> = first.iter().map(&score).collect();
+            match other.join() {
+                Ok(theirs) => mine.extend(theirs),
+                Err(_) => mine.extend(second.iter().map(&score)),
+            }
+            mine
+        });
+        let best = scores
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, _)| candidates[i]);
+        if let Some(c) = best {
+            self.chosen = Some(c);
+            self.folds = self
+                .sync
+                .iter()
+                .map(|y| fold(&whiten(y, width, height, c.scale()), width, height, c))
+                .collect();
+        }
+        self.sync.clear();
+    }
+
+    /// Frames pushed so far.
+    pub fn frames(&self) -> usize {
+        self.sync.len() + self.folds.len()
+    }
+
+    /// Tests for the mark over all frames and reads the payload.
+    pub fn finish(mut self) -> Detection {
+        if self.chosen.is_none() {
+            self.settle();
+        }
+        let Some(candidate) = self.chosen else {
+            return Detection {
+                detected: false,
+                content_id: None,
+                p_value: 1.0,
+                score: 0.0,
+                frames: 0,
+                frames_marked: 0,
+                bit_accuracy: None,
+                frame_anomalies: Vec::new(),
+                per_frame: Vec::new(),
+                geometry: None,
+            };
+        };
+        let total = sum_folds(&self.folds);
+        let sums = cell_sums(&total);
+        let ranked = search_offset(&sums, &self.pattern);
+        let (mut score, mut ox, mut oy) = ranked.first().copied().unwrap_or((0.0, 0, 0));
+        // Try to read the id at the best offsets that could pass the decoded-id threshold.
+        let mut content_id = None;
+        for &(z, x, y) in ranked.iter().filter(|h| h.0 >= decoded_threshold()) {
+            let cells = cells_at(&sums, x, y);
+            if let Some(id) = decode_id(&cells, &self.pattern).and_then(|b| parse_id_bits(&b)) {
+                (score, ox, oy, content_id) = (z, x, y, Some(id));
+                break;
+            }
+        }
+        let p_value = p_value(score, content_id.is_some());
+        let detected = p_value <= FALSE_POSITIVE_RATE;
+        let per_frame: Vec<FrameReport> = self
+            .folds
+            .iter()
+            .map(|f| frame_report(f, ox, oy, &self.pattern, content_id))
+            .collect();
+        let frames_marked = per_frame.iter().filter(|f| f.marked).count();
+        #[expect(clippy::cast_precision_loss, reason = "frame counts")]
+        let bit_accuracy = content_id.map(|_| {
+            per_frame.iter().filter_map(|f| f.bit_accuracy).sum::<f32>() / per_frame.len() as f32
+        });
+        let frame_anomalies = if detected {
+            anomalies(&per_frame)
+        } else {
+            Vec::new()
+        };
+        #[expect(clippy::cast_possible_truncation, reason = "offsets < 128")]
+        let geometry = Some(Geometry {
+            period_x: candidate.period_x,
+            period_y: candidate.period_y,
+            offset_x: ox as u16,
+            offset_y: oy as u16,
+            mirrored: candidate.mirrored,
+        });
+        Detection {
+            detected,
+            content_id,
+            p_value,
+            score,
+            frames: per_frame.len(),
+            frames_marked,
+            bit_accuracy,
+            frame_anomalies,
+            per_frame,
+            geometry,
+        }
+    }
+}
+
+/// The geometric candidates for a frame size: the tile a frame of this size would carry,
+/// scaled over `[SCALE_MIN, SCALE_MAX]`, plus that tile mirrored.
+fn candidates(width: usize, height: usize) -> Vec<Candidate> {
+    #[expect(clippy::cast_precision_loss, reason = "a small size")]
+    let native = (TILE * tile_step(width, height)) as f32;
+    let mut out = Vec::with_capacity(MAX_CANDIDATES);
+    let mut s = SCALE_MIN;
+    while s <= SCALE_MAX && out.len() < SCALES {
+        out.push(Candidate {
+            period_x: native * s,
+            period_y: native * s,
+            mirrored: false,
+        });
+        s *= SCALE_RATIO;
+    }
+    // The unscaled tile exactly (the usual case), replacing its nearest grid neighbour.
+    if let Some(nearest) = out
+        .iter_mut()
+        .min_by(|a, b| (a.period_x - native).abs().total_cmp(&(b.period_x - native).abs()))
+    {
+        nearest.period_x = native;
+        nearest.period_y = native;
+    }
+    out.push(Candidate {
+        period_x: native,
+        period_y: native,
+        mirrored: true,
+    });
+    out
+}
+
+/// The detector's view of a picture: luma minus its local mean, divided by the local activity.
+///
+/// Subtracting the 5×5 mean removes the picture's smooth content, which carries most of its
+/// energy but little of the mark's; dividing by local activity keeps edges and hair from
+/// dominating the sums (a locally optimal detector for noise whose strength varies).
+pub(crate) fn whiten(y: &[f32], width: usize, height: usize, scale: f32) -> Vec<f32> {
+    whiten_parts(y, width, height, scale).0
+}
+
+/// The whitened picture and the per-pixel normalisation (1 / (activity + 1)), which the
+/// embedder needs to predict the detector's response to the mark.
+pub(crate) fn whiten_parts(
+    y: &[f32],
+    width: usize,
+    height: usize,
+    scale: f32,
+) -> (Vec<f32>, Vec<f32>) {
+    let (r_mean, r_activity) = whitening_radii(scale);
+    let mean = box_mean(y, width, height, r_mean);
+    let residual: Vec<f32> = y.iter().zip(&mean).map(|(a, b)| a - b).collect();
+    let magnitude: Vec<f32> = residual.iter().map(|r| r.abs()).collect();
+    let inv: Vec<f32> = box_mean(&magnitude, width, height, r_activity)
+        .iter()
+        .map(|a| 1.0 / (a + 1.0))
+        .collect();
+    let white = residual.iter().zip(&inv).map(|(r, i)| r * i).collect();
+    (white, inv)
+}
+
+/// The detector's (linearised) response to a small luma change `d` on a picture whose
+/// normalisation is `inv`.
+pub(crate) fn whitened_change(
+    d: &[f32],
+    inv: &[f32],
+    width: usize,
+    height: usize,
+    scale: f32,
+) -> Vec<f32> {
+    let (r_mean, _) = whitening_radii(scale);
+    let mean = box_mean(d, width, height, r_mean);
+    d.iter()
+        .zip(&mean)
+        .zip(inv)
+        .map(|((v, m), i)| (v - m) * i)
+        .collect()
+}
+
+/// Box radii of the whitening filter at a picture scale (1 = the embedding scale): the filter
+/// follows the picture's scale so it removes the same band of the picture at any size.
+fn whitening_radii(scale: f32) -> (usize, usize) {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "small positive radii"
+    )]
+    let radius = |r: f32| ((r * scale).round() as usize).max(1);
+    (radius(2.0), radius(4.0))
+}
+
+/// Folds a whitened frame onto the fine grid (`TILE × TILE`) under a candidate geometry.
+pub(crate) fn fold(white: &[f32], width: usize, height: usize, c: Candidate) -> Vec<f32> {
+    let map = |n: usize, period: f32, mirrored: bool| -> Vec<usize> {
+        let scale = TILE as f32 / period;
+        (0..n)
+            .map(|i| {
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "floor of a non-negative value"
+                )]
+                let u = (((i as f32) + 0.5) * scale).floor() as usize % TILE;
+                if mirrored { TILE - 1 - u } else { u }
+            })
+            .collect()
+    };
+    let u_of = map(width, c.period_x, c.mirrored);
+    let v_of = map(height, c.period_y, false);
+    let mut grid = vec![0f32; TILE * TILE];
+    for (row, &v) in white.chunks_exact(width).zip(&v_of) {
+        let g = &mut grid[v * TILE..(v + 1) * TILE];
+        for (&value, &u) in row.iter().zip(&u_of) {
+            g[u] += value;
+        }
+    }
+    grid
+}
+
+fn sum_folds(folds: &[Vec<f32>]) -> Vec<f32> {
+    let mut total = vec![0f32; TILE * TILE];
+    for f in folds {
+        for (t, v) in total.iter_mut().zip(f) {
+            *t += v;
+        }
+    }
+    total
+}
+
+/// Windowed cell sums at every fine-grid position: `out[v][u]` is the sum of the cell whose
+/// top-left corner sits at `(u, v)` (circularly), weighted like the embedded cell.
+pub(crate) fn cell_sums(grid: &[f32]) -> Vec<f32> {
+    let mut across = vec![0f32; TILE * TILE];
+    for (src, dst) in grid.chunks_exact(TILE).zip(across.chunks_exact_mut(TILE)) {
+        for (u, d) in dst.iter_mut().enumerate() {
+            *d = (0..CELL).map(|i| WINDOW[i] * src[(u + i) % TILE]).sum();
+        }
+    }
+    let mut out = vec![0f32; TILE * TILE];
+    for v in 0..TILE {
+        for (i, w) in WINDOW.iter().enumerate() {
+            let src = &across[((v + i) % TILE) * TILE..][..TILE];
+            for (o, s) in out[v * TILE..(v + 1) * TILE].iter_mut().zip(src) {
+                *o += w * s;
+            }
+        }
+    }
+    out
+}
+
+/// Offsets tried for decoding, best pilot scores first.
+const DECODE_TRIES: usize = 8;
+
+/// The best pilot scores over all tile offsets: `(z, offset_x, offset_y)`, best first.
+fn search_offset(sums: &[f32], pattern: &Pattern) -> Vec<(f32, usize, usize)> {
+    let mut best: Vec<(f32, usize, usize)> = Vec::with_capacity(DECODE_TRIES + 1);
+    // Every other fine position: a cell is four units wide, so the best of these is at most one
+    // unit off, and the union bound counts a quarter as many hypotheses.
+    for oy in (0..TILE).step_by(OFFSET_STEP) {
+        for ox in (0..TILE).step_by(OFFSET_STEP) {
+            let (mut s, mut n) = (0f32, 0f32);
+            for &(r, c, sign) in &pattern.pilot {
+                let v = (oy + CELL * usize::from(r)) % TILE;
+                let u = (ox + CELL * usize::from(c)) % TILE;
+                let g = sums[v * TILE + u];
+                s += sign * g;
+                n += g * g;
+            }
+            let z = if n > 0.0 { s / n.sqrt() } else { 0.0 };
+            if best.len() < DECODE_TRIES || z > best[best.len() - 1].0 {
+                let at = best.partition_point(|h| h.0 >= z);
+                best.insert(at, (z, ox, oy));
+                best.truncate(DECODE_TRIES);
+            }
+        }
+    }
+    best
+}
+
+/// The `GRID × GRID` cell sums at one offset, row-major.
+pub(crate) fn cells_at(sums: &[f32], ox: usize, oy: usize) -> Vec<f32> {
+    let mut cells = Vec::with_capacity(GRID * GRID);
+    for r in 0..GRID {
+        for c in 0..GRID {
+            cells.push(sums[((oy + CELL * r) % TILE) * TILE + (ox + CELL * c) % TILE]);
+        }
+    }
+    cells
+}
+
+fn soft_symbols(cells: &[f32], pattern: &Pattern, groups: &[[u16; 2]]) -> Vec<f32> {
+    groups
+        .iter()
+        .map(|g| {
+            g.iter()
+                .map(|&c| pattern.sign[usize::from(c)] * cells[usize::from(c)])
+                .sum()
+        })
+        .collect()
+}
+
+fn decode_id(cells: &[f32], pattern: &Pattern) -> Option<Vec<bool>> {
+    let soft = soft_symbols(cells, pattern, &pattern.id_cells);
+    debug_assert_eq!(soft.len(), ID_SYMBOLS);
+    ecc::decode(&soft, ID_BITS)
+}
+
+fn bits_to_u64(bits: &[bool]) -> u64 {
+    bits.iter().fold(0, |acc, &b| (acc << 1) | u64::from(b))
+}
+
+fn frame_report(
+    grid: &[f32],
+    ox: usize,
+    oy: usize,
+    pattern: &Pattern,
+    id: Option<ContentId>,
+) -> FrameReport {
+    let cells = cells_at(&cell_sums(grid), ox, oy);
+    let (mut s, mut n) = (0f32, 0f32);
+    for &(r, c, sign) in &pattern.pilot {
+        let g = cells[usize::from(r) * GRID + usize::from(c)];
+        s += sign * g;
+        n += g * g;
+    }
+    let score = if n > 0.0 { s / n.sqrt() } else { 0.0 };
+    let bits = decode_id(&cells, pattern).unwrap_or_default();
+    let content_id_bits = bits_to_u64(bits.get(..64).unwrap_or(&[]));
+    #[expect(clippy::cast_precision_loss, reason = "bit counts")]
+    let bit_accuracy =
+        id.map(|id| (64 - (id.get() ^ content_id_bits).count_ones()) as f32 / 64.0);
+    let soft = soft_symbols(&cells, pattern, &pattern.index_cells);
+    debug_assert_eq!(soft.len(), INDEX_SYMBOLS);
+    let frame_index = ecc::decode(&soft, INDEX_BITS).and_then(|bits| {
+        let index = parse_index_bits(&bits)?;
+        // The CRC alone passes one garbled word in 256: also ask that the soft values agree
+        // with the re-encoded word far beyond chance.
+        let code = ecc::encode(&bits);
+        let (dot, energy) = soft.iter().zip(&code).fold((0f32, 0f32), |(d, e), (s, &b)| {
+            (d + if b { *s } else { -*s }, e + s * s)
+        });
+        (energy > 0.0 && dot / energy.sqrt() >= INDEX_Z).then_some(index)
+    });
+    FrameReport {
+        score,
+        marked: score >= FRAME_Z,
+        frame_index: frame_index.filter(|_| score >= FRAME_Z),
+        content_id_bits,
+        bit_accuracy,
+    }
+}
+
+/// Finds runs of frames whose indices break the sequence, and runs of unmarked frames.
+fn anomalies(frames: &[FrameReport]) -> Vec<FrameAnomaly> {
+    // The sequence's start: the most common (index − position).
+    let mut counts = std::collections::HashMap::<u16, usize>::new();
+    for (p, f) in frames.iter().enumerate() {
+        if let Some(i) = f.frame_index {
+            #[expect(clippy::cast_possible_truncation, reason = "indices wrap at 2^16")]
+            let base = i.wrapping_sub(p as u16);
+            *counts.entry(base).or_default() += 1;
+        }
+    }
+    let Some(base) = counts
+        .iter()
+        .max_by_key(|(b, n)| (**n, std::cmp::Reverse(**b)))
+        .map(|(b, _)| *b)
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<FrameAnomaly> = Vec::new();
+    let mut sorted: Vec<f32> = frames.iter().map(|f| f.score).collect();
+    sorted.sort_by(f32::total_cmp);
+    let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
+    // Index runs: consecutive readable frames sharing the same nonzero shift.
+    let mut current: Option<(i32, usize)> = None; // (shift, index into out)
+    for (p, f) in frames.iter().enumerate() {
+        #[expect(clippy::cast_possible_truncation, reason = "indices wrap at 2^16")]
+        let expected = base.wrapping_add(p as u16);
+        if f.frame_index.is_none() && median >= 2.0 * FRAME_Z && f.score < 1.0 {
+            // Clearly unmarked among clearly marked frames.
+            if let Some(last) = out.last_mut()
+                && last.kind == AnomalyKind::Unmarked
+                && last.frame + last.frames == p
+            {
+                last.frames += 1;
+            } else {
+                out.push(FrameAnomaly {
+                    frame: p,
+                    frames: 1,
+                    kind: AnomalyKind::Unmarked,
+                    expected_index: Some(expected),
+                    found_index: None,
+                });
+            }
+            current = None;
+            continue;
+        }
+        let Some(found) = f.frame_index else { continue };
+        let shift = i32::from(found.wrapping_sub(expected).cast_signed());
+        if shift == 0 {
+            current = None;
+            continue;
+        }
+        match current {
+            Some((s, k)) if s == shift => {
+                out[k].frames = p + 1 - out[k].frame;
+            }
+            _ => {
+                out.push(FrameAnomaly {
+                    frame: p,
+                    frames: 1,
+                    kind: if shift > 0 {
+                        AnomalyKind::Cut
+                    } else {
+                        AnomalyKind::Reordered
+                    },
+                    expected_index: Some(expected),
+                    found_index: Some(found),
+                });
+                current = Some((shift, out.len() - 1));
+            }
+        }
+    }
+    out
+}
+
