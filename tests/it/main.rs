@@ -11,6 +11,7 @@ mod analyze;
 mod contract;
 mod gate;
 mod probe;
+mod watermark;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -30,6 +30,8 @@ pub(crate) enum Command {
     /// Show what an image, audio or MP4 file holds.
     Probe(ProbeArgs),
     /// Embed or detect the invisible watermark.
+    ///
+    /// Exit status of `detect`: 0 detected, 1 not detected, 2 unreadable input.
     #[command(subcommand)]
     Watermark(WatermarkCommand),
     /// Make keys.
@@ -195,24 +197,26 @@ pub(crate) struct ProbeArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum WatermarkCommand {
-    /// Mark an image (PNG/JPEG) or MP4.
+    /// Mark an image (PNG/JPEG in, PNG/JPEG out by the output's extension) or an MP4 (frames
+    /// re-encoded with H.264, audio kept; frame indices 0, 1, 2, …).
     Embed {
         /// Input file.
         input: PathBuf,
-        /// Output file.
+        /// Output file (written whole or not at all).
         output: PathBuf,
         /// The 64-bit content id, as 16 hex digits.
         #[arg(long)]
         payload: String,
-        /// Watermark key file.
+        /// Watermark key file: 64 hex digits (`#` comment lines allowed). Default: the public
+        /// verification key, which anyone can detect with.
         #[arg(long)]
         key: Option<PathBuf>,
     },
-    /// Look for the watermark.
+    /// Look for the watermark in an image or MP4 and read its content id.
     Detect {
         /// Input file.
         input: PathBuf,
-        /// Watermark key file.
+        /// Watermark key file (default: the public verification key).
         #[arg(long)]
         key: Option<PathBuf>,
         /// Print one JSON object on stdout.

@@ -8,6 +8,7 @@ mod analyze;
 mod cli;
 mod gate;
 mod probe;
+mod watermark;
 
 use std::process::ExitCode;
 
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
         Command::Keys(cmd) => gate::keys(&cmd),
         Command::Consent(cmd) => gate::consent(&cmd),
         Command::License(cmd) => gate::license(&cmd),
+        Command::Watermark(cmd) => watermark::run(&cmd),
         other => Err(not_yet(&other)),
     };
     match result {
@@ -63,13 +65,13 @@ fn not_yet(command: &Command) -> anyhow::Error {
         Command::Generate(_) => ("generate", 8),
         Command::Verify(_) => ("verify", 8),
         Command::Motion(_) => ("motion", 7),
-        Command::Watermark(_) => ("watermark", 5),
         Command::Bench(_) => ("bench", 9),
         Command::Probe(_)
         | Command::Analyze(_)
         | Command::Keys(_)
         | Command::Consent(_)
-        | Command::License(_) => unreachable!("implemented"),
+        | Command::License(_)
+        | Command::Watermark(_) => unreachable!("implemented"),
     };
     anyhow::anyhow!(
         "`provatar {name}` is not yet available in this build (it lands with issue #{issue}); \

@@ -95,6 +95,15 @@ pub enum Error {
         #[source]
         source: CodecError,
     },
+    /// The image encoder failed.
+    #[error("cannot encode a {format} image: {source}")]
+    ImageEncode {
+        /// PNG or JPEG.
+        format: &'static str,
+        /// The encoder's error.
+        #[source]
+        source: CodecError,
+    },
     /// The audio decoder or demuxer rejected the data.
     #[error("corrupt or unsupported audio: {source}")]
     AudioDecode {

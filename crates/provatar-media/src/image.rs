@@ -171,6 +171,69 @@ fn decode_error(name: &'static str, e: image::ImageError, limits: &Limits) -> Er
     }
 }
 
+/// Image formats provatar writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageOutput {
+    /// Lossless PNG.
+    Png,
+    /// JPEG at a quality from 1 to 100.
+    Jpeg {
+        /// Quality (libjpeg scale).
+        quality: u8,
+    },
+}
+
+impl ImageOutput {
+    /// The format a file name's extension asks for (`.png`, `.jpg`/`.jpeg` at quality 95).
+    pub fn from_path(path: &Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "png" => Some(Self::Png),
+            "jpg" | "jpeg" => Some(Self::Jpeg { quality: 95 }),
+            _ => None,
+        }
+    }
+}
+
+/// Encodes a picture as PNG or JPEG.
+pub fn encode_image(frame: &Frame, format: ImageOutput) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let (name, result) = match format {
+        ImageOutput::Png => {
+            let encoder = image::codecs::png::PngEncoder::new(&mut out);
+            (
+                "PNG",
+                image::ImageEncoder::write_image(
+                    encoder,
+                    frame.rgb(),
+                    frame.width(),
+                    frame.height(),
+                    image::ExtendedColorType::Rgb8,
+                ),
+            )
+        }
+        ImageOutput::Jpeg { quality } => {
+            let encoder =
+                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100));
+            (
+                "JPEG",
+                image::ImageEncoder::write_image(
+                    encoder,
+                    frame.rgb(),
+                    frame.width(),
+                    frame.height(),
+                    image::ExtendedColorType::Rgb8,
+                ),
+            )
+        }
+    };
+    result.map_err(|e| Error::ImageEncode {
+        format: name,
+        source: CodecError::new(e),
+    })?;
+    Ok(out)
+}
+
 #[cfg(test)]
 #[allow(
     clippy::cast_possible_truncation,

@@ -35,7 +35,9 @@ mod yuv;
 pub use audio::{AudioInfo, LoadedAudio, decode_audio, decode_pcm, load_audio, to_analysis};
 pub use error::{CodecError, Error, Result};
 pub use h264::{EncodedPicture, EncoderSettings, H264Decoder, H264Encoder};
-pub use image::{ImageInfo, LoadedImage, decode_image, image_info, load_image};
+pub use image::{
+    ImageInfo, ImageOutput, LoadedImage, decode_image, encode_image, image_info, load_image,
+};
 pub use opus::{OPUS_FRAME, OPUS_RATE, OpusEncoder, OpusPacket, decode_packets, encode_track};
 pub use probe::{ProbeReport, probe, probe_bytes};
 pub use provatar_types::{Audio, Frame, Limits, PcmTrack, Yuv420Frame};

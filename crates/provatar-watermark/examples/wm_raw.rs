@@ -7,6 +7,12 @@
 //! ```
 //! `KEY` is `public` or 64 hex digits. Frames are `WIDTH*HEIGHT*3` bytes each, back to back.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::cast_precision_loss,
+    reason = "a benchmark tool that prints a JSON report"
+)]
+
 use std::io::{Read, Write};
 use std::time::Instant;
 
@@ -49,13 +55,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             while let Some(buf) = read_frame()? {
                 let mut frame = Frame::from_rgb(w, h, buf)?;
                 let t = Instant::now();
-                embedder.embed(&mut frame, &Payload { content_id: id, frame_index: index });
+                embedder.embed(
+                    &mut frame,
+                    &Payload {
+                        content_id: id,
+                        frame_index: index,
+                    },
+                );
                 seconds += t.elapsed().as_secs_f64();
                 frames += 1;
                 out.write_all(frame.rgb())?;
                 index += 1;
             }
-            eprintln!("embed: {frames} frames, {:.3} ms/frame", 1e3 * seconds / f64::from(frames.max(1)));
+            eprintln!(
+                "embed: {frames} frames, {:.3} ms/frame",
+                1e3 * seconds / f64::from(frames.max(1))
+            );
         }
         "detect" => {
             let mut detector = VideoDetector::new(&key);
@@ -90,8 +105,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let anomalies: Vec<serde_json::Value> = d
                 .frame_anomalies
                 .iter()
-                .map(|a| serde_json::json!({"frame": a.frame, "frames": a.frames, "kind": a.kind.name(),
-                    "expected_index": a.expected_index, "found_index": a.found_index}))
+                .map(|a| {
+                    serde_json::json!({"frame": a.frame, "frames": a.frames, "kind": a.kind.name(),
+                    "expected_index": a.expected_index, "found_index": a.found_index})
+                })
                 .collect();
             let report = serde_json::json!({
                 "detected": d.detected,

@@ -301,7 +301,9 @@ impl VideoDetector {
         }
         #[expect(clippy::cast_precision_loss, reason = "a handful of frames")]
         let inv = 1.0 / self.sync.len() as f32;
-        mean.iter_mut().for_each(|m| *m *= inv);
+        for m in &mut mean {
+            *m *= inv;
+        }
         let candidates = candidates(width, height);
         // Whitening depends on the scale only through its rounded radii: whiten once per
         // distinct pair.
@@ -442,10 +444,11 @@ fn candidates(width: usize, height: usize) -> Vec<Candidate> {
         s *= SCALE_RATIO;
     }
     // The unscaled tile exactly (the usual case), replacing its nearest grid neighbour.
-    if let Some(nearest) = out
-        .iter_mut()
-        .min_by(|a, b| (a.period_x - native).abs().total_cmp(&(b.period_x - native).abs()))
-    {
+    if let Some(nearest) = out.iter_mut().min_by(|a, b| {
+        (a.period_x - native)
+            .abs()
+            .total_cmp(&(b.period_x - native).abs())
+    }) {
         nearest.period_x = native;
         nearest.period_y = native;
     }
@@ -654,8 +657,7 @@ fn frame_report(
     let bits = decode_id(&cells, pattern).unwrap_or_default();
     let content_id_bits = bits_to_u64(bits.get(..64).unwrap_or(&[]));
     #[expect(clippy::cast_precision_loss, reason = "bit counts")]
-    let bit_accuracy =
-        id.map(|id| (64 - (id.get() ^ content_id_bits).count_ones()) as f32 / 64.0);
+    let bit_accuracy = id.map(|id| (64 - (id.get() ^ content_id_bits).count_ones()) as f32 / 64.0);
     let soft = soft_symbols(&cells, pattern, &pattern.index_cells);
     debug_assert_eq!(soft.len(), INDEX_SYMBOLS);
     let frame_index = ecc::decode(&soft, INDEX_BITS).and_then(|bits| {
@@ -663,9 +665,12 @@ fn frame_report(
         // The CRC alone passes one garbled word in 256: also ask that the soft values agree
         // with the re-encoded word far beyond chance.
         let code = ecc::encode(&bits);
-        let (dot, energy) = soft.iter().zip(&code).fold((0f32, 0f32), |(d, e), (s, &b)| {
-            (d + if b { *s } else { -*s }, e + s * s)
-        });
+        let (dot, energy) = soft
+            .iter()
+            .zip(&code)
+            .fold((0f32, 0f32), |(d, e), (s, &b)| {
+                (d + if b { *s } else { -*s }, e + s * s)
+            });
         (energy > 0.0 && dot / energy.sqrt() >= INDEX_Z).then_some(index)
     });
     FrameReport {
@@ -752,3 +757,144 @@ fn anomalies(frames: &[FrameReport]) -> Vec<FrameAnomaly> {
     out
 }
 
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    reason = "tests"
+)]
+mod tests {
+    use super::*;
+    use crate::embed::Embedder;
+    use crate::pattern::Payload;
+
+    /// A picture with smooth shading and texture of several scales (no real photo needed).
+    pub(crate) fn picture(width: u32, height: u32, seed: u32) -> Frame {
+        let mut state = seed.wrapping_mul(2_654_435_761) | 1;
+        let mut noise = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        };
+        let (w, h) = (width as usize, height as usize);
+        let raw: Vec<f32> = (0..w * h).map(|_| noise()).collect();
+        let grain = box_mean(&raw, w, h, 1);
+        let blotch = box_mean(&box_mean(&raw, w, h, 6), w, h, 6);
+        let mut rgb = Vec::with_capacity(w * h * 3);
+        for y in 0..h {
+            for x in 0..w {
+                let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+                let base = 70.0
+                    + 110.0 * fx * (1.0 - 0.5 * fy)
+                    + 12.0 * (fx * 23.0 + fy * 7.0).sin()
+                    + 60.0 * grain[y * w + x]
+                    + 900.0 * blotch[y * w + x];
+                let v = base.clamp(0.0, 255.0);
+                rgb.extend([v as u8, (v * 0.9) as u8, (v * 0.8) as u8]);
+            }
+        }
+        Frame::from_rgb(width, height, rgb).unwrap()
+    }
+
+    fn payload(index: u32) -> Payload {
+        Payload {
+            content_id: ContentId::new(0x0123_4567_89ab_cdef),
+            frame_index: index,
+        }
+    }
+
+    #[test]
+    fn thresholds_follow_from_the_bound() {
+        let t = detection_threshold();
+        assert!((8.0..9.5).contains(&t), "{t}");
+        assert!(p_value(t, false) <= FALSE_POSITIVE_RATE * 1.001);
+        let d = decoded_threshold();
+        assert!(d < t);
+        assert!(p_value(d, true) <= FALSE_POSITIVE_RATE * 1.001);
+        assert!((p_value(0.0, false) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn marked_picture_is_found_with_its_id() {
+        let key = Key::public();
+        let mut frame = picture(512, 512, 1);
+        let clean = frame.clone();
+        Embedder::new(&key).embed(&mut frame, &payload(7));
+        let d = detect_frame(&frame, &key);
+        eprintln!(
+            "marked: score {} p {} id {:?}",
+            d.score, d.p_value, d.content_id
+        );
+        assert!(d.detected, "{d:?}");
+        assert_eq!(d.content_id, Some(payload(7).content_id));
+        assert_eq!(d.per_frame[0].frame_index, Some(7));
+        // Unmarked, and marked under another key: not detected.
+        let u = detect_frame(&clean, &key);
+        assert!(!u.detected && u.content_id.is_none(), "{u:?}");
+        let other = detect_frame(&frame, &Key::from_bytes([3; 32]));
+        assert!(!other.detected, "{other:?}");
+    }
+
+    #[test]
+    fn odd_tiny_and_flat_pictures_do_not_panic() {
+        let key = Key::public();
+        for (w, h) in [(511, 383), (64, 64), (1, 1), (3, 700), (257, 2)] {
+            let mut f = picture(w, h, w + h);
+            Embedder::new(&key).embed(&mut f, &payload(0));
+            let d = detect_frame(&f, &key);
+            assert_eq!(d.frames, 1);
+            assert!(d.p_value.is_finite());
+        }
+        let black = Frame::black(128, 128).unwrap();
+        assert!(!detect_frame(&black, &key).detected);
+    }
+
+    #[test]
+    fn a_video_must_keep_its_size() {
+        let key = Key::public();
+        let mut v = VideoDetector::new(&key);
+        v.push(&picture(64, 64, 1)).unwrap();
+        assert!(matches!(
+            v.push(&picture(32, 64, 1)),
+            Err(DetectError::SizeChanged { frame: 1, .. })
+        ));
+        assert_eq!(VideoDetector::new(&key).finish().frames, 0);
+    }
+
+    #[test]
+    fn anomalies_name_cuts_reorders_and_unmarked_runs() {
+        let frame = |index: Option<u16>, score: f32| FrameReport {
+            score,
+            marked: score >= FRAME_Z,
+            frame_index: index,
+            content_id_bits: 0,
+            bit_accuracy: None,
+        };
+        // 0..10 in order, then 15..20 (five cut), then 3, 4 (reordered), then two unmarked.
+        let mut frames: Vec<FrameReport> = (0..10).map(|i| frame(Some(i), 12.0)).collect();
+        frames.extend((15..20).map(|i| frame(Some(i), 12.0)));
+        frames.extend([frame(Some(3), 12.0), frame(Some(4), 12.0)]);
+        frames.extend([frame(None, 0.2), frame(None, -0.5)]);
+        let a = anomalies(&frames);
+        assert_eq!(a.len(), 3, "{a:?}");
+        assert_eq!(
+            (a[0].frame, a[0].frames, a[0].kind),
+            (10, 5, AnomalyKind::Cut)
+        );
+        assert_eq!(a[0].found_index, Some(15));
+        assert_eq!(
+            (a[1].frame, a[1].frames, a[1].kind),
+            (15, 2, AnomalyKind::Reordered)
+        );
+        assert_eq!(
+            (a[2].frame, a[2].frames, a[2].kind),
+            (17, 2, AnomalyKind::Unmarked)
+        );
+        // A clean sequence has none.
+        let clean: Vec<FrameReport> = (0..30).map(|i| frame(Some(i + 100), 9.0)).collect();
+        assert!(anomalies(&clean).is_empty());
+    }
+}

@@ -81,7 +81,7 @@ impl Embedder {
         let host_cells = cells_at(&cell_sums(&fold(&host, width, height, native)), 0, 0);
         let response = whitened_change(&mark, &inv, width, height, scale);
         let mark_cells = cells_at(&cell_sums(&fold(&response, width, height, native)), 0, 0);
-        let amplitude: Vec<f32> = (0..CELLS)
+        let mut amplitude: Vec<f32> = (0..CELLS)
             .map(|c| {
                 let along = cells[c] * mark_cells[c];
                 if along <= 0.0 {
@@ -91,6 +91,30 @@ impl Embedder {
             })
             .collect();
         let cell_px = CELL * step;
+        // The detector's whitening is not linear (the mark adds to the activity it divides
+        // by) and the change is rounded to whole levels: measure what the detector will see of
+        // the marked picture and correct each cell's amplitude once.
+        let mut marked = vec![0f32; width * height];
+        for (yy, ((row, marks), src)) in marked
+            .chunks_exact_mut(width)
+            .zip(mark.chunks_exact(width))
+            .zip(y.chunks_exact(width))
+            .enumerate()
+        {
+            let a_row = &amplitude[((yy % side) / cell_px) * GRID..][..GRID];
+            for (x, ((v, &m), &l)) in row.iter_mut().zip(marks).zip(src).enumerate() {
+                *v = (l + (m * a_row[(x % side) / cell_px]).round()).clamp(0.0, 255.0);
+            }
+        }
+        let (seen, _) = whiten_parts(&marked, width, height, scale);
+        let seen_cells = cells_at(&cell_sums(&fold(&seen, width, height, native)), 0, 0);
+        for c in 0..CELLS {
+            let along = cells[c] * mark_cells[c];
+            if along > 0.0 {
+                let shortfall = (along - cells[c] * seen_cells[c]) / along;
+                amplitude[c] = (amplitude[c] + shortfall).clamp(MIN_AMPLITUDE, MAX_AMPLITUDE);
+            }
+        }
         for (yy, (row, marks)) in frame
             .rgb_mut()
             .chunks_exact_mut(width * 3)

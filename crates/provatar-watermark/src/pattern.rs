@@ -92,7 +92,7 @@ impl Pattern {
             .collect();
         // A keyed shuffle of the cells interleaves every codeword over the whole tile, so a
         // damaged region (a crop, a flat patch) costs scattered symbols, which the code repairs.
-        let mut order: Vec<u16> = (0..CELLS as u16).collect();
+        let mut order: Vec<u16> = (0..=u16::MAX).take(CELLS).collect();
         let mut shuffle = key.stream("layout");
         for i in (1..CELLS).rev() {
             #[expect(clippy::cast_possible_truncation, reason = "i < 1024")]
@@ -241,8 +241,7 @@ pub(crate) fn index_bits(index: u32) -> Vec<bool> {
     let index = index & 0xffff;
     let mut bits = Vec::with_capacity(INDEX_BITS);
     push_bits(&mut bits, u64::from(index), 16);
-    #[expect(clippy::cast_possible_truncation, reason = "masked to 16 bits")]
-    let bytes = (index as u16).to_be_bytes();
+    let bytes = u16::try_from(index).unwrap_or_default().to_be_bytes();
     push_bits(&mut bits, u64::from(crc8(&bytes)), 8);
     bits
 }

@@ -1,7 +1,8 @@
 //! The provatar SDK facade: what integrators and the `provatar` binary call.
 //!
 //! Today it exposes media inspection ([`media::probe`]), face analysis ([`face::analyze`]), the
-//! consent gate ([`consent::Gate`]) and the shared types. The gated
+//! consent gate ([`consent::Gate`]), the watermark ([`watermark::embed`],
+//! [`watermark::VideoDetector`]) and the shared types. The gated
 //! generation pipeline (`Generator`) and the verifier (`Verifier`) join here as the consent,
 //! face, motion, render, watermark and provenance crates land; there is deliberately no
 //! generation entry point yet rather than an ungated one.
@@ -12,3 +13,4 @@ pub use provatar_consent as consent;
 pub use provatar_face as face;
 pub use provatar_media as media;
 pub use provatar_types as types;
+pub use provatar_watermark as watermark;
