@@ -197,35 +197,27 @@ impl ImageOutput {
 
 /// Encodes a picture as PNG or JPEG.
 pub fn encode_image(frame: &Frame, format: ImageOutput) -> Result<Vec<u8>> {
+    fn write(encoder: impl image::ImageEncoder, frame: &Frame) -> image::ImageResult<()> {
+        encoder.write_image(
+            frame.rgb(),
+            frame.width(),
+            frame.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+    }
     let mut out = Vec::new();
     let (name, result) = match format {
-        ImageOutput::Png => {
-            let encoder = image::codecs::png::PngEncoder::new(&mut out);
-            (
-                "PNG",
-                image::ImageEncoder::write_image(
-                    encoder,
-                    frame.rgb(),
-                    frame.width(),
-                    frame.height(),
-                    image::ExtendedColorType::Rgb8,
-                ),
-            )
-        }
-        ImageOutput::Jpeg { quality } => {
-            let encoder =
-                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100));
-            (
-                "JPEG",
-                image::ImageEncoder::write_image(
-                    encoder,
-                    frame.rgb(),
-                    frame.width(),
-                    frame.height(),
-                    image::ExtendedColorType::Rgb8,
-                ),
-            )
-        }
+        ImageOutput::Png => (
+            "PNG",
+            write(image::codecs::png::PngEncoder::new(&mut out), frame),
+        ),
+        ImageOutput::Jpeg { quality } => (
+            "JPEG",
+            write(
+                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100)),
+                frame,
+            ),
+        ),
     };
     result.map_err(|e| Error::ImageEncode {
         format: name,

@@ -11,16 +11,22 @@
 //! `P(z ≥ t) ≤ exp(−t²/2)` exactly, whatever the pictures are. The detector tries
 //! [`HYPOTHESES`] (offsets × scale candidates) and reports the union bound
 //! `p = HYPOTHESES · exp(−z²/2)`; a video is "detected" when `p ≤ FALSE_POSITIVE_RATE` (1e-9),
-//! i.e. `z ≥ 8.2`. The bound does not depend on the content, the number of frames, or any
+//! i.e. `z ≥ 8.27`. When the content id decodes and its CRC-32 checks, the bound is multiplied
+//! by 2⁻³² (the chance a random word passes — exactly, since flipping the key's id-cell signs
+//! maps the decoded word to a uniformly random one, independent of the pilot), so `z ≥ 3.2`
+//! suffices. The bound does not depend on the content, the number of frames, or any
 //! assumption that pixels are Gaussian or independent.
 //!
 //! # Geometry
 //!
-//! The mark is periodic, so the autocorrelation of the whitened picture has peaks at the tile's
-//! period along each axis, wherever the picture was scaled to: the period gives the scale
-//! (independently per axis, so anamorphic scaling works too). Borders added by letterboxing
-//! whiten to zero and do not disturb it. A crop shifts the tile, which the offset search over
-//! all `128 × 128` positions finds. Horizontal mirroring is tried as a candidate as well.
+//! The mark repeats with the tile, so every frame folds onto one tile under a candidate
+//! scale. The detector averages the first eight frames (the mark does not move between frames),
+//! tries 176 tile periods from 0.4 to 1.6 times the one a frame of that size would carry
+//! (steps of 0.8 %, fine enough to keep the fold within a quarter cell across the frame) plus
+//! the unscaled tile mirrored, and keeps the one whose best pilot offset scores highest.
+//! Borders added by letterboxing whiten to zero and do not disturb it; a crop shifts the tile,
+//! which the offset search over the tile's positions finds. Rotation and anamorphic stretching
+//! are not searched.
 
 use provatar_types::{ContentId, Frame};
 

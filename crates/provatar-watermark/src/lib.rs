@@ -4,8 +4,7 @@
 //!
 //! - [`embed`] / [`Embedder`]: a periodic tile of keyed ±1 cells (pilot, content-id codeword,
 //!   frame-index codeword), weighted by a perceptual mask, added to luma.
-//! - [`detect_frame`] / [`VideoDetector`]: whitening, scale from the autocorrelation, offset
-//!   search, a Hoeffding-bounded test on the pilot (false-positive rate ≤ 1e-9 by construction),
+//! - [`detect_frame`] / [`VideoDetector`]: whitening, a search over tile scale and offset, a Hoeffding-bounded test on the pilot (false-positive rate ≤ 1e-9 by construction),
 //!   soft-decision Viterbi decoding of the payload aggregated over frames.
 //! - [`ecc`]: the payload's convolutional code.
 //!

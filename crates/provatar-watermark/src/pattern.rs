@@ -1,15 +1,16 @@
 //! The watermark tile: its geometry, the keyed layout of pilot and payload cells, and the
 //! payload's bits.
 //!
-//! The mark is a tile of `GRID × GRID` cells, each `CELL × CELL` pixels at the reference scale
-//! (a 128-pixel tile on a 512-pixel frame), repeated over the whole frame. Every cell carries one
+//! The mark is a tile of `GRID × GRID` cells, each `CELL × CELL` fine-grid units (two
+//! pixels each on a 512-pixel frame: 8-pixel cells, a 256-pixel tile), repeated over the whole frame. Every cell carries one
 //! keyed random sign; a cell either belongs to the *pilot* (a known sign, used only for the
 //! detection test and for finding the tile's offset) or to one symbol of a payload codeword (its
 //! sign times the coded bit). Why this shape:
-//! - repetition makes the mark periodic, so the detector finds scale from the autocorrelation
-//!   of the picture alone, and translation (crops) by a search over the tile's offsets;
-//! - 4-pixel cells keep the energy at low-to-middle spatial frequencies, which survive H.264
-//!   quantisation and downscaling to half size;
+//! - repetition lets the detector fold the whole frame onto one tile, and find scale and
+//!   translation (crops) by searching candidate tile periods and the tile's offsets;
+//! - 8-pixel cells (at 512) keep the energy at low-to-middle spatial frequencies, which survive
+//!   H.264 quantisation and downscaling to half size far better than 4-pixel ones (measured:
+//!   84–91 % of the mark's correlation left after CRF 23 on moving content, against 20–28 %);
 //! - the pilot gives a test statistic whose false-positive rate follows from the key's
 //!   randomness alone (see `detect`), independent of the payload;
 //! - the content id's cells are the same in every frame, so their soft values add up over a
