@@ -31,7 +31,7 @@
 use provatar_types::{ContentId, Frame};
 
 use crate::ecc;
-use crate::embed::tile_step;
+use crate::embed::{relative_gain, tile_step};
 use crate::filter::{box_mean, luma};
 use crate::key::Key;
 use crate::pattern::{
@@ -466,17 +466,17 @@ fn candidates(width: usize, height: usize) -> Vec<Candidate> {
     out
 }
 
-/// The detector's view of a picture: luma minus its local mean, divided by the local activity.
+/// The detector's view of a picture: luma minus its local mean, weighted by [`weight`].
 ///
-/// Subtracting the 5×5 mean removes the picture's smooth content, which carries most of its
-/// energy but little of the mark's; dividing by local activity keeps edges and hair from
-/// dominating the sums (a locally optimal detector for noise whose strength varies).
+/// Subtracting the local mean (5×5 at the native scale) removes the picture's smooth content,
+/// which carries most of its energy but little of the mark's; the weight keeps edges, hair and
+/// texture — where the picture is loud and the mark, relative to it, quiet — from dominating
+/// the sums.
 pub(crate) fn whiten(y: &[f32], width: usize, height: usize, scale: f32) -> Vec<f32> {
     whiten_parts(y, width, height, scale).0
 }
 
-/// The whitened picture and the per-pixel normalisation (1 / (activity + 1)), which the
-/// embedder needs to predict the detector's response to the mark.
+/// The whitened picture and the per-pixel weight, which the embedder needs to predict the detector's response to the mark.
 pub(crate) fn whiten_parts(
     y: &[f32],
     width: usize,
@@ -489,10 +489,22 @@ pub(crate) fn whiten_parts(
     let magnitude: Vec<f32> = residual.iter().map(|r| r.abs()).collect();
     let inv: Vec<f32> = box_mean(&magnitude, width, height, r_activity)
         .iter()
-        .map(|a| 1.0 / (a + 1.0))
+        .map(|&a| weight(a))
         .collect();
     let white = residual.iter().zip(&inv).map(|(r, i)| r * i).collect();
     (white, inv)
+}
+
+/// Variance, in squared luma levels, that every pixel carries besides the picture's texture
+/// (rounding, coding noise): it bounds the weight of the flattest areas.
+const NOISE_FLOOR: f32 = 1.0;
+
+/// The weight of a pixel whose neighbourhood has mean absolute residual `activity`: the mark's
+/// expected strength there (the embedder's mask, [`relative_gain`]) over the picture's local
+/// variance — the locally optimal correlator for a signal in noise of varying strength. Flat
+/// areas, where the mark is weak but the picture quieter still, count most; texture least.
+fn weight(activity: f32) -> f32 {
+    relative_gain(activity) / (activity * activity + NOISE_FLOOR)
 }
 
 /// The detector's (linearised) response to a small luma change `d` on a picture whose

@@ -17,9 +17,14 @@ const ACTIVITY_REF: f32 = 3.0;
 /// flat skin or sky long before it sees one in texture), busy ones at most `MAX_GAIN`.
 const MIN_GAIN: f32 = 0.5;
 const MAX_GAIN: f32 = 1.5;
-/// Range of the informed per-cell amplitude (see [`Embedder::embed`]).
+/// Informed per-cell amplitude (see [`Embedder::embed`]), relative to the target `tau`: at least
+/// `MIN_AMPLITUDE`, and cells that would need more than `GIVE_UP` are left to the code.
 const MIN_AMPLITUDE: f32 = 0.4;
-const MAX_AMPLITUDE: f32 = 1.8;
+const GIVE_UP: f32 = 3.0;
+/// The largest target response, in units of the nominal mark's.
+const MAX_TAU: f32 = 1.5;
+/// The mark's energy budget: mean squared change per pixel (PSNR 42.4 dB).
+const TARGET_MSE: f32 = 3.74;
 
 /// Marks frames with one key; holds the key's layout so marking a video derives it once.
 #[derive(Debug, Clone)]
@@ -81,38 +86,52 @@ impl Embedder {
         let host_cells = cells_at(&cell_sums(&fold(&host, width, height, native)), 0, 0);
         let response = whitened_change(&mark, &inv, width, height, scale);
         let mark_cells = cells_at(&cell_sums(&fold(&response, width, height, native)), 0, 0);
-        let mut amplitude: Vec<f32> = (0..CELLS)
+        let cell_px = CELL * step;
+        // Each cell's share of the nominal mark's energy (squared luma change, all copies).
+        let mut energy = vec![0f32; CELLS];
+        for (yy, row) in mark.chunks_exact(width).enumerate() {
+            let e_row = &mut energy[((yy % side) / cell_px) * GRID..][..GRID];
+            for (x, m) in row.iter().enumerate() {
+                e_row[(x % side) / cell_px] += m * m;
+            }
+        }
+        // What the picture does to each cell, in units of the nominal mark's response: the
+        // amplitude `tau + lean[c]` brings the cell to `tau` times the nominal response.
+        let lean: Vec<f32> = (0..CELLS)
             .map(|c| {
                 let along = cells[c] * mark_cells[c];
-                if along <= 0.0 {
-                    return 1.0;
+                if along > 0.0 {
+                    -cells[c] * host_cells[c] / along
+                } else {
+                    0.0
                 }
-                (1.0 - cells[c] * host_cells[c] / along).clamp(MIN_AMPLITUDE, MAX_AMPLITUDE)
             })
             .collect();
-        let cell_px = CELL * step;
+        #[expect(clippy::cast_precision_loss, reason = "pixel counts")]
+        let budget = TARGET_MSE * (width * height) as f32;
+        let tau = solve_tau(&lean, &energy, budget);
+        let mut amplitude: Vec<f32> = lean.iter().map(|&l| amplitude_for(tau, l)).collect();
         // The detector's whitening is not linear (the mark adds to the activity it divides
         // by) and the change is rounded to whole levels: measure what the detector will see of
         // the marked picture and correct each cell's amplitude once.
         let mut marked = vec![0f32; width * height];
-        for (yy, ((row, marks), src)) in marked
-            .chunks_exact_mut(width)
-            .zip(mark.chunks_exact(width))
-            .zip(y.chunks_exact(width))
-            .enumerate()
-        {
-            let a_row = &amplitude[((yy % side) / cell_px) * GRID..][..GRID];
-            for (x, ((v, &m), &l)) in row.iter_mut().zip(marks).zip(src).enumerate() {
-                *v = (l + (m * a_row[(x % side) / cell_px]).round()).clamp(0.0, 255.0);
-            }
-        }
+        apply(&mut marked, &y, &mark, &amplitude, width, side, cell_px);
         let (seen, _) = whiten_parts(&marked, width, height, scale);
         let seen_cells = cells_at(&cell_sums(&fold(&seen, width, height, native)), 0, 0);
         for c in 0..CELLS {
             let along = cells[c] * mark_cells[c];
-            if along > 0.0 {
-                let shortfall = (along - cells[c] * seen_cells[c]) / along;
-                amplitude[c] = (amplitude[c] + shortfall).clamp(MIN_AMPLITUDE, MAX_AMPLITUDE);
+            if along > 0.0 && amplitude[c] > MIN_AMPLITUDE * tau {
+                let shortfall = tau - cells[c] * seen_cells[c] / along;
+                amplitude[c] = (amplitude[c] + shortfall).clamp(MIN_AMPLITUDE * tau, GIVE_UP * tau);
+            }
+        }
+        // Keep the whole change within the energy budget after rounding.
+        apply(&mut marked, &y, &mark, &amplitude, width, side, cell_px);
+        let spent: f32 = marked.iter().zip(&y).map(|(a, b)| (a - b) * (a - b)).sum();
+        if spent > budget {
+            let shrink = (budget / spent).sqrt();
+            for a in &mut amplitude {
+                *a *= shrink;
             }
         }
         for (yy, (row, marks)) in frame
@@ -141,6 +160,69 @@ impl Embedder {
     }
 }
 
+/// The amplitude of a cell whose picture leans `lean` (in units of the nominal response) at
+/// target `tau`: enough to bring the cell to `tau`, at least `MIN_AMPLITUDE · tau` (the
+/// picture already agrees), and given up (`MIN_AMPLITUDE · tau`) when more than
+/// `GIVE_UP · tau` would be needed — such a cell would take energy better spent on many others,
+/// and the code corrects it.
+fn amplitude_for(tau: f32, lean: f32) -> f32 {
+    let need = tau + lean;
+    if need > GIVE_UP * tau {
+        MIN_AMPLITUDE * tau
+    } else {
+        need.max(MIN_AMPLITUDE * tau)
+    }
+}
+
+/// The largest target (at most [`MAX_TAU`]) whose amplitudes fit the energy budget.
+fn solve_tau(lean: &[f32], energy: &[f32], budget: f32) -> f32 {
+    let cost = |tau: f32| -> f32 {
+        lean.iter()
+            .zip(energy)
+            .map(|(&l, &e)| {
+                let a = amplitude_for(tau, l);
+                a * a * e
+            })
+            .sum()
+    };
+    if cost(MAX_TAU) <= budget {
+        return MAX_TAU;
+    }
+    let (mut lo, mut hi) = (0.0f32, MAX_TAU);
+    for _ in 0..24 {
+        let mid = 0.5 * (lo + hi);
+        if cost(mid) <= budget {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// `out = clamp(y + round(mark · amplitude of its cell))`.
+fn apply(
+    out: &mut [f32],
+    y: &[f32],
+    mark: &[f32],
+    amplitude: &[f32],
+    width: usize,
+    side: usize,
+    cell_px: usize,
+) {
+    for (yy, ((row, marks), src)) in out
+        .chunks_exact_mut(width)
+        .zip(mark.chunks_exact(width))
+        .zip(y.chunks_exact(width))
+        .enumerate()
+    {
+        let a_row = &amplitude[((yy % side) / cell_px) * GRID..][..GRID];
+        for (x, ((v, &m), &l)) in row.iter_mut().zip(marks).zip(src).enumerate() {
+            *v = (l + (m * a_row[(x % side) / cell_px]).round()).clamp(0.0, 255.0);
+        }
+    }
+}
+
 /// Pixels per fine-grid unit: 2 on a 512-pixel frame (8-pixel cells, a 256-pixel tile), a
 /// whole factor that follows the shorter side (at least 1).
 pub(crate) fn tile_step(width: usize, height: usize) -> usize {
@@ -150,6 +232,11 @@ pub(crate) fn tile_step(width: usize, height: usize) -> usize {
 /// Marks `frame` in place with `payload` under `key` (see [`Embedder::embed`]).
 pub fn embed(frame: &mut Frame, payload: &Payload, key: &Key) {
     Embedder::new(key).embed(frame, payload);
+}
+
+/// The mask's strength, relative to [`BASE`], at local activity `activity`.
+pub(crate) fn relative_gain(activity: f32) -> f32 {
+    (activity / ACTIVITY_REF).clamp(MIN_GAIN, MAX_GAIN)
 }
 
 /// Per-pixel strength in luma levels: the perceptual mask.
@@ -163,7 +250,7 @@ fn mask(y: &[f32], width: usize, height: usize) -> Vec<f32> {
         .map(|(&a, &l)| {
             // Near black or white the change would clip (and shows as speckle): fade out.
             let headroom = (l.min(255.0 - l) / 12.0).clamp(0.15, 1.0);
-            BASE * (a / ACTIVITY_REF).clamp(MIN_GAIN, MAX_GAIN) * headroom
+            BASE * relative_gain(a) * headroom
         })
         .collect()
 }
