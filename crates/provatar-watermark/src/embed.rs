@@ -15,7 +15,7 @@ const BASE: f32 = 2.0;
 const ACTIVITY_REF: f32 = 3.0;
 /// The mask's range relative to the base: flat areas get `MIN_GAIN` (the eye sees a pattern on
 /// flat skin or sky long before it sees one in texture), busy ones at most `MAX_GAIN`.
-const MIN_GAIN: f32 = 0.5;
+const MIN_GAIN: f32 = 0.8;
 const MAX_GAIN: f32 = 1.5;
 /// Informed per-cell amplitude (see [`Embedder::embed`]), relative to the target `tau`: at least
 /// `MIN_AMPLITUDE`, and cells that would need more than `GIVE_UP` are left to the code.
