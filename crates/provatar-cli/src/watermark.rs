@@ -54,7 +54,7 @@ fn embed(input: &Path, output: &Path, payload: &str, key: Option<&Path>) -> anyh
         .with_context(|| format!("invalid --payload {payload:?}"))?;
     let key = load_key(key)?;
     let (bytes, kind) = read_input(input)?;
-    let embedder = Embedder::new(&key);
+    let mut embedder = Embedder::new(&key);
     let start = Instant::now();
     let frames = if kind.is_image() {
         let format = ImageOutput::from_path(output).with_context(|| {
@@ -79,7 +79,7 @@ fn embed(input: &Path, output: &Path, payload: &str, key: Option<&Path>) -> anyh
         })?;
         1
     } else if kind == MediaKind::Mp4 {
-        embed_video(bytes, input, output, content_id, &embedder)?
+        embed_video(bytes, input, output, content_id, &mut embedder)?
     } else {
         anyhow::bail!(
             "cannot mark {}: a {} file is neither an image nor an MP4",
@@ -102,7 +102,7 @@ fn embed_video(
     input: &Path,
     output: &Path,
     content_id: ContentId,
-    embedder: &Embedder,
+    embedder: &mut Embedder,
 ) -> anyhow::Result<u64> {
     let unreadable = || format!("cannot read the video {}", input.display());
     let mut decoder =

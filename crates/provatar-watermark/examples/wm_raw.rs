@@ -47,7 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "embed" => {
             let id: ContentId = args.get(4).ok_or(usage)?.parse()?;
             let first: u32 = args.get(5).map_or(Ok(0), |s| s.parse())?;
-            let embedder = Embedder::new(&key);
+            let mut embedder = Embedder::new(&key);
             let mut out = std::io::stdout().lock();
             let mut index = first;
             let mut seconds = 0.0;

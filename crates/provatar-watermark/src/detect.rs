@@ -32,7 +32,7 @@ use provatar_types::{ContentId, Frame};
 
 use crate::ecc;
 use crate::embed::{relative_gain, tile_step};
-use crate::filter::{box_mean, luma};
+use crate::filter::{BoxScratch, box_mean_into, luma};
 use crate::key::Key;
 use crate::pattern::{
     CELL, GRID, ID_BITS, ID_SYMBOLS, INDEX_BITS, INDEX_SYMBOLS, Pattern, TILE, WINDOW,
@@ -473,26 +473,72 @@ fn candidates(width: usize, height: usize) -> Vec<Candidate> {
 /// texture — where the picture is loud and the mark, relative to it, quiet — from dominating
 /// the sums.
 pub(crate) fn whiten(y: &[f32], width: usize, height: usize, scale: f32) -> Vec<f32> {
-    whiten_parts(y, width, height, scale).0
+    let mut w = Whitener::default();
+    w.run(y, width, height, scale);
+    w.white
 }
 
-/// The whitened picture and the per-pixel weight, which the embedder needs to predict the detector's response to the mark.
-pub(crate) fn whiten_parts(
-    y: &[f32],
-    width: usize,
-    height: usize,
-    scale: f32,
-) -> (Vec<f32>, Vec<f32>) {
-    let (r_mean, r_activity) = whitening_radii(scale);
-    let mean = box_mean(y, width, height, r_mean);
-    let residual: Vec<f32> = y.iter().zip(&mean).map(|(a, b)| a - b).collect();
-    let magnitude: Vec<f32> = residual.iter().map(|r| r.abs()).collect();
-    let inv: Vec<f32> = box_mean(&magnitude, width, height, r_activity)
-        .iter()
-        .map(|&a| weight(a))
-        .collect();
-    let white = residual.iter().zip(&inv).map(|(r, i)| r * i).collect();
-    (white, inv)
+/// The whitening's buffers, reused from frame to frame; after [`run`](Self::run) it holds the
+/// whitened picture, the local activity and the per-pixel weight (which the embedder needs to
+/// predict the detector's response to the mark).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Whitener {
+    boxes: BoxScratch,
+    mean: Vec<f32>,
+    magnitude: Vec<f32>,
+    /// Local mean absolute residual.
+    pub(crate) activity: Vec<f32>,
+    /// Per-pixel weight ([`weight`] of the activity).
+    pub(crate) weight: Vec<f32>,
+    /// The whitened picture.
+    pub(crate) white: Vec<f32>,
+}
+
+impl Whitener {
+    /// Whitens `y` (see [`whiten`]).
+    pub(crate) fn run(&mut self, y: &[f32], width: usize, height: usize, scale: f32) {
+        let (r_mean, r_activity) = whitening_radii(scale);
+        box_mean_into(y, width, height, r_mean, &mut self.mean, &mut self.boxes);
+        self.white.clear();
+        self.white
+            .extend(y.iter().zip(&self.mean).map(|(a, m)| a - m));
+        self.magnitude.clear();
+        self.magnitude.extend(self.white.iter().map(|r| r.abs()));
+        box_mean_into(
+            &self.magnitude,
+            width,
+            height,
+            r_activity,
+            &mut self.activity,
+            &mut self.boxes,
+        );
+        self.weight.clear();
+        self.weight.extend(self.activity.iter().map(|&a| weight(a)));
+        for (v, w) in self.white.iter_mut().zip(&self.weight) {
+            *v *= w;
+        }
+    }
+
+    /// The detector's (linearised) response to a small luma change `d` of the picture last
+    /// whitened, into `out` (`mean` is a scratch buffer).
+    pub(crate) fn response(
+        &mut self,
+        d: &[f32],
+        width: usize,
+        height: usize,
+        scale: f32,
+        out: &mut Vec<f32>,
+    ) {
+        let (r_mean, _) = whitening_radii(scale);
+        box_mean_into(d, width, height, r_mean, &mut self.mean, &mut self.boxes);
+        out.clear();
+        out.extend(
+            d.iter()
+                .zip(&self.mean)
+                .zip(&self.weight)
+                .map(|((v, m), w)| (v - m) * w),
+        );
+    }
 }
 
 /// Variance, in squared luma levels, that every pixel carries besides the picture's texture
@@ -505,24 +551,6 @@ const NOISE_FLOOR: f32 = 1.0;
 /// areas, where the mark is weak but the picture quieter still, count most; texture least.
 fn weight(activity: f32) -> f32 {
     relative_gain(activity) / (activity * activity + NOISE_FLOOR)
-}
-
-/// The detector's (linearised) response to a small luma change `d` on a picture whose
-/// normalisation is `inv`.
-pub(crate) fn whitened_change(
-    d: &[f32],
-    inv: &[f32],
-    width: usize,
-    height: usize,
-    scale: f32,
-) -> Vec<f32> {
-    let (r_mean, _) = whitening_radii(scale);
-    let mean = box_mean(d, width, height, r_mean);
-    d.iter()
-        .zip(&mean)
-        .zip(inv)
-        .map(|((v, m), i)| (v - m) * i)
-        .collect()
 }
 
 /// Box radii of the whitening filter at a picture scale (1 = the embedding scale): the filter
@@ -539,6 +567,19 @@ fn whitening_radii(scale: f32) -> (usize, usize) {
 
 /// Folds a whitened frame onto the fine grid (`TILE × TILE`) under a candidate geometry.
 pub(crate) fn fold(white: &[f32], width: usize, height: usize, c: Candidate) -> Vec<f32> {
+    let mut grid = Vec::new();
+    fold_into(white, width, height, c, &mut grid);
+    grid
+}
+
+/// [`fold`] into a reused buffer.
+pub(crate) fn fold_into(
+    white: &[f32],
+    width: usize,
+    height: usize,
+    c: Candidate,
+    grid: &mut Vec<f32>,
+) {
     let map = |n: usize, period: f32, mirrored: bool| -> Vec<usize> {
         let scale = TILE as f32 / period;
         (0..n)
@@ -555,14 +596,14 @@ pub(crate) fn fold(white: &[f32], width: usize, height: usize, c: Candidate) -> 
     };
     let u_of = map(width, c.period_x, c.mirrored);
     let v_of = map(height, c.period_y, false);
-    let mut grid = vec![0f32; TILE * TILE];
+    grid.clear();
+    grid.resize(TILE * TILE, 0.0);
     for (row, &v) in white.chunks_exact(width).zip(&v_of) {
         let g = &mut grid[v * TILE..(v + 1) * TILE];
         for (&value, &u) in row.iter().zip(&u_of) {
             g[u] += value;
         }
     }
-    grid
 }
 
 fn sum_folds(folds: &[Vec<f32>]) -> Vec<f32> {
@@ -786,6 +827,7 @@ fn anomalies(frames: &[FrameReport]) -> Vec<FrameAnomaly> {
 mod tests {
     use super::*;
     use crate::embed::Embedder;
+    use crate::filter::box_mean;
     use crate::pattern::Payload;
 
     /// A picture with smooth shading and texture of several scales (no real photo needed).

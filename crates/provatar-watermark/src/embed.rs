@@ -3,15 +3,16 @@
 
 use provatar_types::Frame;
 
-use crate::detect::{Candidate, cell_sums, cells_at, fold, whiten_parts, whitened_change};
-use crate::filter::{box_mean, luma};
+use crate::detect::{Candidate, Whitener, cell_sums, cells_at, fold_into};
+use crate::filter::luma_into;
 use crate::key::Key;
 use crate::pattern::{CELL, CELLS, GRID, Pattern, Payload, TILE, tile_pixels};
 
 /// Strength, in luma levels, where the picture's local activity equals [`ACTIVITY_REF`].
 const BASE: f32 = 2.0;
-/// Local activity (mean absolute deviation from the 3×3 mean, averaged over 9×9) at which the
-/// mark has its base strength. Film grain and hair are far above; clean skin is around 1.
+/// Local activity (the detector's: mean absolute deviation from the 5×5 mean, averaged over
+/// 9×9, both at the native scale) at which the mark has its base strength. Film grain and hair
+/// are far above; clean skin is around 1.
 const ACTIVITY_REF: f32 = 3.0;
 /// The mask's range relative to the base: flat areas get `MIN_GAIN` (the eye sees a pattern on
 /// flat skin or sky long before it sees one in texture), busy ones at most `MAX_GAIN`.
@@ -26,10 +27,22 @@ const MAX_TAU: f32 = 1.5;
 /// The mark's energy budget: mean squared change per pixel (PSNR 42.4 dB).
 const TARGET_MSE: f32 = 3.74;
 
-/// Marks frames with one key; holds the key's layout so marking a video derives it once.
+/// Marks frames with one key; holds the key's layout, so marking a video derives it once, and
+/// the working buffers, so marking a frame allocates nothing after the first.
 #[derive(Debug, Clone)]
 pub struct Embedder {
     pattern: Pattern,
+    scratch: Scratch,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Scratch {
+    y: Vec<f32>,
+    whitener: Whitener,
+    mark: Vec<f32>,
+    response: Vec<f32>,
+    delta: Vec<f32>,
+    grid: Vec<f32>,
 }
 
 impl Embedder {
@@ -37,6 +50,7 @@ impl Embedder {
     pub fn new(key: &Key) -> Self {
         Self {
             pattern: Pattern::new(key),
+            scratch: Scratch::default(),
         }
     }
 
@@ -46,34 +60,35 @@ impl Embedder {
     /// subsamples and quantises harder — is untouched. Any size works: the tile scales by a
     /// whole factor with the shorter side (8-pixel cells, a 256-pixel tile at 512).
     ///
+    /// Strength: a perceptual mask (stronger in texture, weaker on flat skin and near black or
+    /// white) shapes the mark, and the whole change is held to an energy budget — a mean
+    /// squared change of [`TARGET_MSE`] (PSNR 42.4 dB) on every frame.
+    ///
     /// Informed embedding (improved spread spectrum, Malvar & Florêncio 2003): the picture
     /// itself correlates with each cell's sign by chance, and for a still picture that
-    /// interference does not average out over frames. The embedder computes exactly what the
-    /// detector will measure for the unmarked picture and for the mark, and sets each cell's
-    /// amplitude so the picture's part is cancelled — stronger where the picture works against
-    /// the cell, weaker where it already agrees — within `[0.4, 2]` of the nominal strength.
-    pub fn embed(&self, frame: &mut Frame, payload: &Payload) {
+    /// interference does not average out over frames. The embedder computes what the detector
+    /// will measure for the unmarked picture and for the mark, and sets each cell's amplitude
+    /// so every cell reaches the same response `tau` — stronger where the picture works against
+    /// the cell, weaker where it already agrees; a cell that would need more than
+    /// [`GIVE_UP`]` · tau` is left to the error-correcting code. `tau` is the largest the
+    /// budget allows.
+    pub fn embed(&mut self, frame: &mut Frame, payload: &Payload) {
         let width = frame.width() as usize;
         let height = frame.height() as usize;
         let step = tile_step(width, height);
         let side = TILE * step;
+        let cell_px = CELL * step;
         let cells = self.pattern.cell_values(payload);
         let tile = tile_pixels(&cells, step);
-        let y = luma(frame.rgb());
-        let gain = mask(&y, width, height);
-        // The nominal mark.
-        let mut mark = vec![0f32; width * height];
-        for (yy, (row, g)) in mark
-            .chunks_exact_mut(width)
-            .zip(gain.chunks_exact(width))
-            .enumerate()
-        {
-            let t_row = &tile[(yy % side) * side..][..side];
-            for (x, (m, g)) in row.iter_mut().zip(g).enumerate() {
-                *m = g * t_row[x % side];
-            }
-        }
-        // What the detector sees of the picture and of the nominal mark, per cell.
+        let Scratch {
+            y,
+            whitener,
+            mark,
+            response,
+            delta,
+            grid,
+        } = &mut self.scratch;
+        luma_into(frame.rgb(), y);
         #[expect(clippy::cast_precision_loss, reason = "a small factor")]
         let scale = step as f32;
         #[expect(clippy::cast_precision_loss, reason = "a small size")]
@@ -82,26 +97,38 @@ impl Embedder {
             period_y: side as f32,
             mirrored: false,
         };
-        let (host, inv) = whiten_parts(&y, width, height, scale);
-        let host_cells = cells_at(&cell_sums(&fold(&host, width, height, native)), 0, 0);
-        let response = whitened_change(&mark, &inv, width, height, scale);
-        let mark_cells = cells_at(&cell_sums(&fold(&response, width, height, native)), 0, 0);
-        let cell_px = CELL * step;
-        // Each cell's share of the nominal mark's energy (squared luma change, all copies).
+        // The detector's view of the picture; its activity also drives the mask.
+        whitener.run(y, width, height, scale);
+        fold_into(&whitener.white, width, height, native, grid);
+        let host_cells = cells_at(&cell_sums(grid), 0, 0);
+        // The nominal mark, and each cell's share of its energy (all copies).
         let mut energy = vec![0f32; CELLS];
-        for (yy, row) in mark.chunks_exact(width).enumerate() {
+        mark.clear();
+        mark.resize(width * height, 0.0);
+        for (yy, ((row, act), lum)) in mark
+            .chunks_exact_mut(width)
+            .zip(whitener.activity.chunks_exact(width))
+            .zip(y.chunks_exact(width))
+            .enumerate()
+        {
+            let t_row = &tile[(yy % side) * side..][..side];
             let e_row = &mut energy[((yy % side) / cell_px) * GRID..][..GRID];
-            for (x, m) in row.iter().enumerate() {
-                e_row[(x % side) / cell_px] += m * m;
+            for (x, ((m, &a), &l)) in row.iter_mut().zip(act).zip(lum).enumerate() {
+                let v = mask(a, l) * t_row[x % side];
+                *m = v;
+                e_row[(x % side) / cell_px] += v * v;
             }
         }
+        whitener.response(mark, width, height, scale, response);
+        fold_into(response, width, height, native, grid);
+        let mark_cells = cells_at(&cell_sums(grid), 0, 0);
         // What the picture does to each cell, in units of the nominal mark's response: the
         // amplitude `tau + lean[c]` brings the cell to `tau` times the nominal response.
+        let along: Vec<f32> = (0..CELLS).map(|c| cells[c] * mark_cells[c]).collect();
         let lean: Vec<f32> = (0..CELLS)
             .map(|c| {
-                let along = cells[c] * mark_cells[c];
-                if along > 0.0 {
-                    -cells[c] * host_cells[c] / along
+                if along[c] > 0.0 {
+                    -cells[c] * host_cells[c] / along[c]
                 } else {
                     0.0
                 }
@@ -111,48 +138,38 @@ impl Embedder {
         let budget = TARGET_MSE * (width * height) as f32;
         let tau = solve_tau(&lean, &energy, budget);
         let mut amplitude: Vec<f32> = lean.iter().map(|&l| amplitude_for(tau, l)).collect();
-        // The detector's whitening is not linear (the mark adds to the activity it divides
-        // by) and the change is rounded to whole levels: measure what the detector will see of
-        // the marked picture and correct each cell's amplitude once.
-        let mut marked = vec![0f32; width * height];
-        apply(&mut marked, &y, &mark, &amplitude, width, side, cell_px);
-        let (seen, _) = whiten_parts(&marked, width, height, scale);
-        let seen_cells = cells_at(&cell_sums(&fold(&seen, width, height, native)), 0, 0);
+        // The change is rounded to whole levels: measure what the detector will see of the
+        // rounded change and correct each cell's amplitude once.
+        rounded_change(delta, mark, &amplitude, width, side, cell_px);
+        whitener.response(delta, width, height, scale, response);
+        fold_into(response, width, height, native, grid);
+        let seen_cells = cells_at(&cell_sums(grid), 0, 0);
         for c in 0..CELLS {
-            let along = cells[c] * mark_cells[c];
-            if along > 0.0 && amplitude[c] > MIN_AMPLITUDE * tau {
-                let shortfall = tau - cells[c] * seen_cells[c] / along;
+            if along[c] > 0.0 && amplitude[c] > MIN_AMPLITUDE * tau {
+                let shortfall = tau - cells[c] * (host_cells[c] + seen_cells[c]) / along[c];
                 amplitude[c] = (amplitude[c] + shortfall).clamp(MIN_AMPLITUDE * tau, GIVE_UP * tau);
             }
         }
         // Keep the whole change within the energy budget after rounding.
-        apply(&mut marked, &y, &mark, &amplitude, width, side, cell_px);
-        let spent: f32 = marked.iter().zip(&y).map(|(a, b)| (a - b) * (a - b)).sum();
+        rounded_change(delta, mark, &amplitude, width, side, cell_px);
+        let spent: f32 = delta.iter().map(|d| d * d).sum();
         if spent > budget {
             let shrink = (budget / spent).sqrt();
             for a in &mut amplitude {
                 *a *= shrink;
             }
+            rounded_change(delta, mark, &amplitude, width, side, cell_px);
         }
-        for (yy, (row, marks)) in frame
-            .rgb_mut()
-            .chunks_exact_mut(width * 3)
-            .zip(mark.chunks_exact(width))
-            .enumerate()
-        {
-            let a_row = &amplitude[((yy % side) / cell_px) * GRID..][..GRID];
-            for (x, (px, &m)) in row.chunks_exact_mut(3).zip(marks).enumerate() {
-                let d = (m * a_row[(x % side) / cell_px]).round();
-                if d != 0.0 {
-                    for c in px {
-                        #[expect(
-                            clippy::cast_possible_truncation,
-                            clippy::cast_sign_loss,
-                            reason = "clamped to 0..=255"
-                        )]
-                        {
-                            *c = (f32::from(*c) + d).clamp(0.0, 255.0) as u8;
-                        }
+        for (px, &d) in frame.rgb_mut().chunks_exact_mut(3).zip(delta.iter()) {
+            if d != 0.0 {
+                for c in px {
+                    #[expect(
+                        clippy::cast_possible_truncation,
+                        clippy::cast_sign_loss,
+                        reason = "clamped to 0..=255"
+                    )]
+                    {
+                        *c = (f32::from(*c) + d).clamp(0.0, 255.0) as u8;
                     }
                 }
             }
@@ -200,27 +217,36 @@ fn solve_tau(lean: &[f32], energy: &[f32], budget: f32) -> f32 {
     lo
 }
 
-/// `out = clamp(y + round(mark · amplitude of its cell))`.
-fn apply(
-    out: &mut [f32],
-    y: &[f32],
+/// `out = round(mark · amplitude of its cell)`, in whole luma levels.
+fn rounded_change(
+    out: &mut Vec<f32>,
     mark: &[f32],
     amplitude: &[f32],
     width: usize,
     side: usize,
     cell_px: usize,
 ) {
-    for (yy, ((row, marks), src)) in out
+    out.clear();
+    out.resize(mark.len(), 0.0);
+    for (yy, (row, marks)) in out
         .chunks_exact_mut(width)
         .zip(mark.chunks_exact(width))
-        .zip(y.chunks_exact(width))
         .enumerate()
     {
         let a_row = &amplitude[((yy % side) / cell_px) * GRID..][..GRID];
-        for (x, ((v, &m), &l)) in row.iter_mut().zip(marks).zip(src).enumerate() {
-            *v = (l + (m * a_row[(x % side) / cell_px]).round()).clamp(0.0, 255.0);
+        for (x, (v, &m)) in row.iter_mut().zip(marks).enumerate() {
+            *v = round_level(m * a_row[(x % side) / cell_px]);
         }
     }
+}
+
+/// Rounds half away from zero (a conversion, not a libm call: this runs per pixel).
+fn round_level(x: f32) -> f32 {
+    #[expect(clippy::cast_possible_truncation, reason = "a change of a few levels")]
+    let r = (x + 0.5f32.copysign(x)) as i32;
+    #[expect(clippy::cast_precision_loss, reason = "a change of a few levels")]
+    let r = r as f32;
+    r
 }
 
 /// Pixels per fine-grid unit: 2 on a 512-pixel frame (8-pixel cells, a 256-pixel tile), a
@@ -239,18 +265,10 @@ pub(crate) fn relative_gain(activity: f32) -> f32 {
     (activity / ACTIVITY_REF).clamp(MIN_GAIN, MAX_GAIN)
 }
 
-/// Per-pixel strength in luma levels: the perceptual mask.
-fn mask(y: &[f32], width: usize, height: usize) -> Vec<f32> {
-    let local = box_mean(y, width, height, 1);
-    let deviation: Vec<f32> = y.iter().zip(&local).map(|(a, b)| (a - b).abs()).collect();
-    let activity = box_mean(&deviation, width, height, 4);
-    activity
-        .iter()
-        .zip(y)
-        .map(|(&a, &l)| {
-            // Near black or white the change would clip (and shows as speckle): fade out.
-            let headroom = (l.min(255.0 - l) / 12.0).clamp(0.15, 1.0);
-            BASE * relative_gain(a) * headroom
-        })
-        .collect()
+/// Strength in luma levels at a pixel of local activity `activity` and luma `luma`: the
+/// perceptual mask.
+fn mask(activity: f32, luma: f32) -> f32 {
+    // Near black or white the change would clip (and shows as speckle): fade out.
+    let headroom = (luma.min(255.0 - luma) / 12.0).clamp(0.15, 1.0);
+    BASE * relative_gain(activity) * headroom
 }

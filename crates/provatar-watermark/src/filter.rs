@@ -2,28 +2,67 @@
 
 /// Luma (BT.601 weights) of interleaved RGB, as `f32` in 0..=255.
 pub(crate) fn luma(rgb: &[u8]) -> Vec<f32> {
-    rgb.chunks_exact(3)
-        .map(|p| 0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]))
-        .collect()
+    let mut out = Vec::new();
+    luma_into(rgb, &mut out);
+    out
 }
 
-/// Mean over a `(2r+1) × (2r+1)` box, edges clamped (running sums: O(1) per pixel; the
-/// vertical pass keeps one row of column sums, so memory is read in order).
+/// [`luma`] into a reused buffer.
+pub(crate) fn luma_into(rgb: &[u8], out: &mut Vec<f32>) {
+    out.clear();
+    out.extend(
+        rgb.chunks_exact(3)
+            .map(|p| 0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])),
+    );
+}
+
+/// Reused buffers of [`box_mean_into`].
+#[derive(Debug, Default, Clone)]
+pub(crate) struct BoxScratch {
+    rows: Vec<f32>,
+    line: Vec<f32>,
+    acc: Vec<f32>,
+}
+
+/// Mean over a `(2r+1) × (2r+1)` box, edges clamped.
+#[cfg(test)]
 pub(crate) fn box_mean(src: &[f32], width: usize, height: usize, r: usize) -> Vec<f32> {
-    let mut tmp = vec![0f32; src.len()];
-    let mut line = Vec::new();
-    for (s, t) in src.chunks_exact(width).zip(tmp.chunks_exact_mut(width)) {
-        box_line(s, t, r, &mut line);
+    let mut out = Vec::new();
+    box_mean_into(src, width, height, r, &mut out, &mut BoxScratch::default());
+    out
+}
+
+/// [`box_mean`] into reused buffers (running sums: O(1) per pixel; the vertical pass keeps one
+/// row of column sums, so memory is read in order).
+pub(crate) fn box_mean_into(
+    src: &[f32],
+    width: usize,
+    height: usize,
+    r: usize,
+    out: &mut Vec<f32>,
+    scratch: &mut BoxScratch,
+) {
+    out.clear();
+    out.resize(src.len(), 0.0);
+    if width == 0 || height == 0 {
+        return;
     }
-    let mut out = vec![0f32; src.len()];
+    let BoxScratch { rows, line, acc } = scratch;
+    rows.clear();
+    rows.resize(src.len(), 0.0);
+    for (s, t) in src.chunks_exact(width).zip(rows.chunks_exact_mut(width)) {
+        box_line(s, t, r, line);
+    }
+    let rows = &*rows;
     let row = |y: isize| -> &[f32] {
         #[expect(clippy::cast_sign_loss, clippy::cast_possible_wrap, reason = "clamped")]
         let y = y.clamp(0, height as isize - 1) as usize;
-        &tmp[y * width..(y + 1) * width]
+        &rows[y * width..(y + 1) * width]
     };
     #[expect(clippy::cast_possible_wrap, reason = "image sizes fit isize")]
     let r = r as isize;
-    let mut acc = vec![0f32; width];
+    acc.clear();
+    acc.resize(width, 0.0);
     for dy in -r..=r {
         for (a, v) in acc.iter_mut().zip(row(dy)) {
             *a += v;
@@ -32,7 +71,7 @@ pub(crate) fn box_mean(src: &[f32], width: usize, height: usize, r: usize) -> Ve
     #[expect(clippy::cast_precision_loss, reason = "small window")]
     let inv = 1.0 / (2 * r + 1) as f32;
     for (y, dst) in out.chunks_exact_mut(width).enumerate() {
-        for (d, a) in dst.iter_mut().zip(&acc) {
+        for (d, a) in dst.iter_mut().zip(acc.iter()) {
             *d = a * inv;
         }
         #[expect(clippy::cast_possible_wrap, reason = "image sizes fit isize")]
@@ -42,7 +81,6 @@ pub(crate) fn box_mean(src: &[f32], width: usize, height: usize, r: usize) -> Ve
             *a += p - m;
         }
     }
-    out
 }
 
 /// One-dimensional box mean with clamped edges.
