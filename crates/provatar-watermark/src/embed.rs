@@ -113,10 +113,22 @@ impl Embedder {
         {
             let t_row = &tile[(yy % side) * side..][..side];
             let e_row = &mut energy[((yy % side) / cell_px) * GRID..][..GRID];
-            for (x, ((m, &a), &l)) in row.iter_mut().zip(act).zip(lum).enumerate() {
-                let v = mask(a, l) * t_row[x % side];
-                *m = v;
-                e_row[(x % side) / cell_px] += v * v;
+            // Cell by cell along the row: `x0` is a multiple of the cell width.
+            for (x0, ((m, a), l)) in row
+                .chunks_mut(cell_px)
+                .zip(act.chunks(cell_px))
+                .zip(lum.chunks(cell_px))
+                .enumerate()
+                .map(|(i, v)| (i * cell_px, v))
+            {
+                let t = &t_row[x0 % side..][..m.len()];
+                let mut e = 0.0;
+                for (((m, &a), &l), &t) in m.iter_mut().zip(a).zip(l).zip(t) {
+                    let v = mask(a, l) * t;
+                    *m = v;
+                    e += v * v;
+                }
+                e_row[(x0 % side) / cell_px] += e;
             }
         }
         whitener.response(mark, width, height, scale, response);
@@ -140,7 +152,7 @@ impl Embedder {
         let mut amplitude: Vec<f32> = lean.iter().map(|&l| amplitude_for(tau, l)).collect();
         // The change is rounded to whole levels: measure what the detector will see of the
         // rounded change and correct each cell's amplitude once.
-        rounded_change(delta, mark, &amplitude, width, side, cell_px);
+        let _ = rounded_change(delta, mark, &amplitude, width, side, cell_px);
         whitener.response(delta, width, height, scale, response);
         fold_into(response, width, height, native, grid);
         let seen_cells = cells_at(&cell_sums(grid), 0, 0);
@@ -151,26 +163,24 @@ impl Embedder {
             }
         }
         // Keep the whole change within the energy budget after rounding.
-        rounded_change(delta, mark, &amplitude, width, side, cell_px);
-        let spent: f32 = delta.iter().map(|d| d * d).sum();
+        let spent = rounded_change(delta, mark, &amplitude, width, side, cell_px);
         if spent > budget {
             let shrink = (budget / spent).sqrt();
             for a in &mut amplitude {
                 *a *= shrink;
             }
-            rounded_change(delta, mark, &amplitude, width, side, cell_px);
+            let _ = rounded_change(delta, mark, &amplitude, width, side, cell_px);
         }
         for (px, &d) in frame.rgb_mut().chunks_exact_mut(3).zip(delta.iter()) {
-            if d != 0.0 {
-                for c in px {
-                    #[expect(
-                        clippy::cast_possible_truncation,
-                        clippy::cast_sign_loss,
-                        reason = "clamped to 0..=255"
-                    )]
-                    {
-                        *c = (f32::from(*c) + d).clamp(0.0, 255.0) as u8;
-                    }
+            #[expect(
+                clippy::cast_possible_truncation,
+                reason = "a whole change of a few levels"
+            )]
+            let d = d as i32;
+            for c in px {
+                #[expect(clippy::cast_sign_loss, reason = "clamped to 0..=255")]
+                {
+                    *c = (i32::from(*c) + d).clamp(0, 255) as u8;
                 }
             }
         }
@@ -217,7 +227,8 @@ fn solve_tau(lean: &[f32], energy: &[f32], budget: f32) -> f32 {
     lo
 }
 
-/// `out = round(mark · amplitude of its cell)`, in whole luma levels.
+/// `out = round(mark · amplitude of its cell)`, in whole luma levels; returns its energy (the
+/// sum of squares).
 fn rounded_change(
     out: &mut Vec<f32>,
     mark: &[f32],
@@ -225,7 +236,8 @@ fn rounded_change(
     width: usize,
     side: usize,
     cell_px: usize,
-) {
+) -> f32 {
+    let mut energy = 0.0;
     out.clear();
     out.resize(mark.len(), 0.0);
     for (yy, (row, marks)) in out
@@ -234,10 +246,20 @@ fn rounded_change(
         .enumerate()
     {
         let a_row = &amplitude[((yy % side) / cell_px) * GRID..][..GRID];
-        for (x, (v, &m)) in row.iter_mut().zip(marks).enumerate() {
-            *v = round_level(m * a_row[(x % side) / cell_px]);
+        for (i, (v, m)) in row
+            .chunks_mut(cell_px)
+            .zip(marks.chunks(cell_px))
+            .enumerate()
+        {
+            let a = a_row[((i * cell_px) % side) / cell_px];
+            for (v, &m) in v.iter_mut().zip(m) {
+                let r = round_level(m * a);
+                *v = r;
+                energy += r * r;
+            }
         }
     }
+    energy
 }
 
 /// Rounds half away from zero (a conversion, not a libm call: this runs per pixel).
