@@ -32,7 +32,7 @@ use provatar_types::{ContentId, Frame};
 
 use crate::ecc;
 use crate::embed::{relative_gain, tile_step};
-use crate::filter::{BoxScratch, box_mean_into, luma};
+use crate::filter::{BoxScratch, box_rows, luma};
 use crate::key::Key;
 use crate::pattern::{
     CELL, GRID, ID_BITS, ID_SYMBOLS, INDEX_BITS, INDEX_SYMBOLS, Pattern, TILE, WINDOW,
@@ -484,7 +484,6 @@ pub(crate) fn whiten(y: &[f32], width: usize, height: usize, scale: f32) -> Vec<
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Whitener {
     boxes: BoxScratch,
-    mean: Vec<f32>,
     magnitude: Vec<f32>,
     /// Local mean absolute residual.
     pub(crate) activity: Vec<f32>,
@@ -498,46 +497,64 @@ impl Whitener {
     /// Whitens `y` (see [`whiten`]).
     pub(crate) fn run(&mut self, y: &[f32], width: usize, height: usize, scale: f32) {
         let (r_mean, r_activity) = whitening_radii(scale);
-        box_mean_into(y, width, height, r_mean, &mut self.mean, &mut self.boxes);
-        self.white.clear();
-        self.white
-            .extend(y.iter().zip(&self.mean).map(|(a, m)| a - m));
-        self.magnitude.clear();
-        self.magnitude.extend(self.white.iter().map(|r| r.abs()));
-        box_mean_into(
-            &self.magnitude,
-            width,
-            height,
-            r_activity,
-            &mut self.activity,
-            &mut self.boxes,
-        );
-        self.weight.clear();
-        self.weight.extend(self.activity.iter().map(|&a| weight(a)));
-        for (v, w) in self.white.iter_mut().zip(&self.weight) {
-            *v *= w;
+        let n = width * height;
+        let Self {
+            boxes,
+            magnitude,
+            activity,
+            weight: weights,
+            white,
+        } = self;
+        // Every element is written below: only the length needs setting.
+        for v in [&mut *magnitude, &mut *activity, &mut *weights, &mut *white] {
+            v.resize(n, 0.0);
         }
+        box_rows(y, width, height, r_mean, boxes, |row, mean| {
+            let at = row * width..(row + 1) * width;
+            let (src, res, mag) = (&y[at.clone()], &mut white[at.clone()], &mut magnitude[at]);
+            for (((r, m), &v), &mu) in res.iter_mut().zip(mag).zip(src).zip(mean) {
+                *r = v - mu;
+                *m = r.abs();
+            }
+        });
+        box_rows(magnitude, width, height, r_activity, boxes, |row, act| {
+            let at = row * width..(row + 1) * width;
+            let (a_row, w_row, res) = (
+                &mut activity[at.clone()],
+                &mut weights[at.clone()],
+                &mut white[at],
+            );
+            for (((a, w), r), &v) in a_row.iter_mut().zip(w_row).zip(res).zip(act) {
+                *a = v;
+                *w = weight(v);
+                *r *= *w;
+            }
+        });
     }
 
-    /// The detector's (linearised) response to a small luma change `d` of the picture last
-    /// whitened, into `out` (`mean` is a scratch buffer).
-    pub(crate) fn response(
+    /// Folds the detector's (linearised) response to a small luma change `d` of the picture
+    /// last whitened into `grid` (see [`fold`]).
+    pub(crate) fn response_fold(
         &mut self,
         d: &[f32],
         width: usize,
         height: usize,
-        scale: f32,
-        out: &mut Vec<f32>,
+        c: Candidate,
+        grid: &mut Vec<f32>,
     ) {
-        let (r_mean, _) = whitening_radii(scale);
-        box_mean_into(d, width, height, r_mean, &mut self.mean, &mut self.boxes);
-        out.clear();
-        out.extend(
-            d.iter()
-                .zip(&self.mean)
-                .zip(&self.weight)
-                .map(|((v, m), w)| (v - m) * w),
-        );
+        let (r_mean, _) = whitening_radii(c.scale());
+        let (u_of, v_of) = fold_maps(width, height, c);
+        grid.clear();
+        grid.resize(TILE * TILE, 0.0);
+        let weights = &self.weight;
+        box_rows(d, width, height, r_mean, &mut self.boxes, |row, mean| {
+            let at = row * width..(row + 1) * width;
+            let g = &mut grid[v_of[row] * TILE..][..TILE];
+            for (((&v, &mu), &w), &u) in d[at.clone()].iter().zip(mean).zip(&weights[at]).zip(&u_of)
+            {
+                g[u] += (v - mu) * w;
+            }
+        });
     }
 }
 
@@ -572,14 +589,8 @@ pub(crate) fn fold(white: &[f32], width: usize, height: usize, c: Candidate) -> 
     grid
 }
 
-/// [`fold`] into a reused buffer.
-pub(crate) fn fold_into(
-    white: &[f32],
-    width: usize,
-    height: usize,
-    c: Candidate,
-    grid: &mut Vec<f32>,
-) {
+/// Where each column and each row of a frame lands on the fine grid under a candidate.
+fn fold_maps(width: usize, height: usize, c: Candidate) -> (Vec<usize>, Vec<usize>) {
     let map = |n: usize, period: f32, mirrored: bool| -> Vec<usize> {
         let scale = TILE as f32 / period;
         (0..n)
@@ -594,8 +605,21 @@ pub(crate) fn fold_into(
             })
             .collect()
     };
-    let u_of = map(width, c.period_x, c.mirrored);
-    let v_of = map(height, c.period_y, false);
+    (
+        map(width, c.period_x, c.mirrored),
+        map(height, c.period_y, false),
+    )
+}
+
+/// [`fold`] into a reused buffer.
+pub(crate) fn fold_into(
+    white: &[f32],
+    width: usize,
+    height: usize,
+    c: Candidate,
+    grid: &mut Vec<f32>,
+) {
+    let (u_of, v_of) = fold_maps(width, height, c);
     grid.clear();
     grid.resize(TILE * TILE, 0.0);
     for (row, &v) in white.chunks_exact(width).zip(&v_of) {

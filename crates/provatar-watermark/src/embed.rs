@@ -40,7 +40,6 @@ struct Scratch {
     y: Vec<f32>,
     whitener: Whitener,
     mark: Vec<f32>,
-    response: Vec<f32>,
     delta: Vec<f32>,
     grid: Vec<f32>,
 }
@@ -84,7 +83,6 @@ impl Embedder {
             y,
             whitener,
             mark,
-            response,
             delta,
             grid,
         } = &mut self.scratch;
@@ -103,8 +101,7 @@ impl Embedder {
         let host_cells = cells_at(&cell_sums(grid), 0, 0);
         // The nominal mark, and each cell's share of its energy (all copies).
         let mut energy = vec![0f32; CELLS];
-        mark.clear();
-        mark.resize(width * height, 0.0);
+        mark.resize(width * height, 0.0); // every element is written below
         for (yy, ((row, act), lum)) in mark
             .chunks_exact_mut(width)
             .zip(whitener.activity.chunks_exact(width))
@@ -131,8 +128,7 @@ impl Embedder {
                 e_row[(x0 % side) / cell_px] += e;
             }
         }
-        whitener.response(mark, width, height, scale, response);
-        fold_into(response, width, height, native, grid);
+        whitener.response_fold(mark, width, height, native, grid);
         let mark_cells = cells_at(&cell_sums(grid), 0, 0);
         // What the picture does to each cell, in units of the nominal mark's response: the
         // amplitude `tau + lean[c]` brings the cell to `tau` times the nominal response.
@@ -153,8 +149,7 @@ impl Embedder {
         // The change is rounded to whole levels: measure what the detector will see of the
         // rounded change and correct each cell's amplitude once.
         let _ = rounded_change(delta, mark, &amplitude, width, side, cell_px);
-        whitener.response(delta, width, height, scale, response);
-        fold_into(response, width, height, native, grid);
+        whitener.response_fold(delta, width, height, native, grid);
         let seen_cells = cells_at(&cell_sums(grid), 0, 0);
         for c in 0..CELLS {
             if along[c] > 0.0 && amplitude[c] > MIN_AMPLITUDE * tau {
@@ -172,16 +167,16 @@ impl Embedder {
             let _ = rounded_change(delta, mark, &amplitude, width, side, cell_px);
         }
         for (px, &d) in frame.rgb_mut().chunks_exact_mut(3).zip(delta.iter()) {
+            // A whole change of a few levels, split so the write is saturating byte
+            // arithmetic (no clamping branches).
             #[expect(
                 clippy::cast_possible_truncation,
-                reason = "a whole change of a few levels"
+                clippy::cast_sign_loss,
+                reason = "a whole, non-negative change of a few levels"
             )]
-            let d = d as i32;
+            let (up, down) = (d.max(0.0) as u8, (-d).max(0.0) as u8);
             for c in px {
-                #[expect(clippy::cast_sign_loss, reason = "clamped to 0..=255")]
-                {
-                    *c = (i32::from(*c) + d).clamp(0, 255) as u8;
-                }
+                *c = c.saturating_add(up).saturating_sub(down);
             }
         }
     }
@@ -237,8 +232,7 @@ fn rounded_change(
     side: usize,
     cell_px: usize,
 ) -> f32 {
-    let mut energy = 0.0;
-    out.clear();
+    // Every element is written below: only the length needs setting.
     out.resize(mark.len(), 0.0);
     for (yy, (row, marks)) in out
         .chunks_exact_mut(width)
@@ -253,22 +247,27 @@ fn rounded_change(
         {
             let a = a_row[((i * cell_px) % side) / cell_px];
             for (v, &m) in v.iter_mut().zip(m) {
-                let r = round_level(m * a);
-                *v = r;
-                energy += r * r;
+                *v = round_level(m * a);
             }
         }
     }
-    energy
+    // Eight running sums, so the reduction vectorises.
+    let mut lanes = [0f32; 8];
+    let chunks = out.chunks_exact(8);
+    let tail: f32 = chunks.remainder().iter().map(|v| v * v).sum();
+    for c in chunks {
+        for (l, v) in lanes.iter_mut().zip(c) {
+            *l += v * v;
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
 }
 
-/// Rounds half away from zero (a conversion, not a libm call: this runs per pixel).
+/// Rounds to the nearest whole level (ties to even) by the float trick — adding and removing
+/// 1.5 · 2²³ — which, unlike a conversion to an integer, vectorises; exact for |x| < 2²².
 fn round_level(x: f32) -> f32 {
-    #[expect(clippy::cast_possible_truncation, reason = "a change of a few levels")]
-    let r = (x + 0.5f32.copysign(x)) as i32;
-    #[expect(clippy::cast_precision_loss, reason = "a change of a few levels")]
-    let r = r as f32;
-    r
+    const MAGIC: f32 = 12_582_912.0;
+    (x + MAGIC) - MAGIC
 }
 
 /// Pixels per fine-grid unit: 2 on a 512-pixel frame (8-pixel cells, a 256-pixel tile), a

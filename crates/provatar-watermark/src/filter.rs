@@ -16,68 +16,107 @@ pub(crate) fn luma_into(rgb: &[u8], out: &mut Vec<f32>) {
     );
 }
 
-/// Reused buffers of [`box_mean_into`].
+/// Reused buffers of [`box_rows`].
 #[derive(Debug, Default, Clone)]
 pub(crate) struct BoxScratch {
-    rows: Vec<f32>,
+    ring: Vec<f32>,
     line: Vec<f32>,
     acc: Vec<f32>,
+    out: Vec<f32>,
 }
 
 /// Mean over a `(2r+1) × (2r+1)` box, edges clamped.
 #[cfg(test)]
 pub(crate) fn box_mean(src: &[f32], width: usize, height: usize, r: usize) -> Vec<f32> {
-    let mut out = Vec::new();
-    box_mean_into(src, width, height, r, &mut out, &mut BoxScratch::default());
+    let mut out = vec![0.0; src.len()];
+    box_rows(
+        src,
+        width,
+        height,
+        r,
+        &mut BoxScratch::default(),
+        |y, row| {
+            out[y * width..(y + 1) * width].copy_from_slice(row);
+        },
+    );
     out
 }
 
-/// [`box_mean`] into reused buffers (running sums: O(1) per pixel; the vertical pass keeps one
-/// row of column sums, so memory is read in order).
-pub(crate) fn box_mean_into(
+/// Box mean streamed row by row: calls `emit(y, means)` for each output row, top to bottom,
+/// so the caller consumes it while it is in cache instead of storing a whole plane.
+///
+/// Running sums make it O(1) per pixel whatever the radius; the horizontal means of the
+/// `2r+2` rows the vertical window needs live in a small ring, so the source is read once.
+pub(crate) fn box_rows(
     src: &[f32],
     width: usize,
     height: usize,
     r: usize,
-    out: &mut Vec<f32>,
     scratch: &mut BoxScratch,
+    mut emit: impl FnMut(usize, &[f32]),
 ) {
-    out.clear();
-    out.resize(src.len(), 0.0);
-    if width == 0 || height == 0 {
+    if width == 0 || height == 0 || src.len() < width * height {
         return;
     }
-    let BoxScratch { rows, line, acc } = scratch;
-    rows.clear();
-    rows.resize(src.len(), 0.0);
-    for (s, t) in src.chunks_exact(width).zip(rows.chunks_exact_mut(width)) {
-        box_line(s, t, r, line);
-    }
-    let rows = &*rows;
-    let row = |y: isize| -> &[f32] {
-        #[expect(clippy::cast_sign_loss, clippy::cast_possible_wrap, reason = "clamped")]
-        let y = y.clamp(0, height as isize - 1) as usize;
-        &rows[y * width..(y + 1) * width]
-    };
-    #[expect(clippy::cast_possible_wrap, reason = "image sizes fit isize")]
-    let r = r as isize;
+    let BoxScratch {
+        ring,
+        line,
+        acc,
+        out,
+    } = scratch;
+    let slots = 2 * r + 2;
+    ring.clear();
+    ring.resize(slots * width, 0.0);
     acc.clear();
     acc.resize(width, 0.0);
-    for dy in -r..=r {
-        for (a, v) in acc.iter_mut().zip(row(dy)) {
+    out.clear();
+    out.resize(width, 0.0);
+    // Horizontal means of source rows, computed in order into the ring.
+    let mut next = 0usize;
+    let mut fill = |upto: usize, ring: &mut [f32], line: &mut Vec<f32>| {
+        while next <= upto {
+            let slot = next % slots;
+            box_line(
+                &src[next * width..(next + 1) * width],
+                &mut ring[slot * width..(slot + 1) * width],
+                r,
+                line,
+            );
+            next += 1;
+        }
+    };
+    let last = height - 1;
+    fill(r.min(last), ring, line);
+    // The first window: rows −r..=r, clamped to the picture.
+    #[expect(clippy::cast_possible_wrap, reason = "image sizes fit isize")]
+    for dy in -(r as isize)..=(r as isize) {
+        #[expect(clippy::cast_sign_loss, reason = "clamped to 0")]
+        let row = (dy.max(0) as usize).min(last);
+        let h = &ring[(row % slots) * width..][..width];
+        for (a, v) in acc.iter_mut().zip(h) {
             *a += v;
         }
     }
     #[expect(clippy::cast_precision_loss, reason = "small window")]
     let inv = 1.0 / (2 * r + 1) as f32;
-    for (y, dst) in out.chunks_exact_mut(width).enumerate() {
-        for (d, a) in dst.iter_mut().zip(acc.iter()) {
-            *d = a * inv;
+    for y in 0..height {
+        for (o, a) in out.iter_mut().zip(acc.iter()) {
+            *o = a * inv;
         }
-        #[expect(clippy::cast_possible_wrap, reason = "image sizes fit isize")]
-        let y = y as isize;
-        let (add, sub) = (row(y + r + 1), row(y - r));
-        for ((a, p), m) in acc.iter_mut().zip(add).zip(sub) {
+        emit(y, out);
+        if y == last {
+            break;
+        }
+        // Slide: add row y+r+1, drop row y−r (both clamped).
+        let add = (y + r + 1).min(last);
+        let sub = y.saturating_sub(r);
+        fill(add, ring, line);
+        let (a_slot, s_slot) = (add % slots, sub % slots);
+        let (p, m) = (
+            &ring[a_slot * width..][..width],
+            &ring[s_slot * width..][..width],
+        );
+        for ((a, p), m) in acc.iter_mut().zip(p).zip(m) {
             *a += p - m;
         }
     }
