@@ -32,7 +32,7 @@ use provatar_types::{ContentId, Frame};
 
 use crate::ecc;
 use crate::embed::{relative_gain, tile_step};
-use crate::filter::{BoxScratch, box_rows, luma};
+use crate::filter::{BoxScratch, box_rows, luma, luma_into};
 use crate::key::Key;
 use crate::pattern::{
     CELL, GRID, ID_BITS, ID_SYMBOLS, INDEX_BITS, INDEX_SYMBOLS, Pattern, TILE, WINDOW,
@@ -48,6 +48,10 @@ const SCALE_MIN: f32 = 0.4;
 const SCALE_MAX: f32 = 1.6;
 const SCALE_RATIO: f32 = 1.008;
 const SCALES: usize = 176;
+/// The scale search's first pass scores every `COARSE`-th scale, the second the scales around
+/// the `REFINE` best of those.
+const COARSE: usize = 4;
+const REFINE: usize = 3;
 /// Geometric candidates tried per video: every scale, and the unscaled tile mirrored.
 const MAX_CANDIDATES: usize = SCALES + 1;
 /// Offsets are searched on every `OFFSET_STEP`-th fine position along each axis.
@@ -235,6 +239,8 @@ pub struct VideoDetector {
     sync: Vec<Vec<f32>>,
     chosen: Option<Candidate>,
     folds: Vec<Vec<f32>>,
+    y: Vec<f32>,
+    whitener: Whitener,
 }
 
 impl std::fmt::Debug for VideoDetector {
@@ -255,6 +261,8 @@ impl VideoDetector {
             sync: Vec::new(),
             chosen: None,
             folds: Vec::new(),
+            y: Vec::new(),
+            whitener: Whitener::default(),
         }
     }
 
@@ -275,12 +283,13 @@ impl VideoDetector {
             Some(_) => {}
         }
         let (width, height) = (w as usize, h as usize);
-        let y = luma(frame.rgb());
         if let Some(c) = self.chosen {
-            let white = whiten(&y, width, height, c.scale());
-            self.folds.push(fold(&white, width, height, c));
+            luma_into(frame.rgb(), &mut self.y);
+            self.whitener.run(&self.y, width, height, c.scale());
+            self.folds
+                .push(fold(&self.whitener.white, width, height, c));
         } else {
-            self.sync.push(y);
+            self.sync.push(luma(frame.rgb()));
             if self.sync.len() == SYNC_FRAMES {
                 self.settle();
             }
@@ -330,17 +339,33 @@ impl VideoDetector {
                 .first()
                 .map_or(f32::NEG_INFINITY, |h| h.0)
         };
-        let half = candidates.len().div_ceil(2);
-        let (first, second) = candidates.split_at(half);
-        let scores: Vec<f32> = std::thread::scope(|s| {
-            let other = s.spawn(|| second.iter().map(&score).collect::<Vec<_>>());
-            let mut mine: Vec<f32> = first.iter().map(&score).collect();
-            match other.join() {
-                Ok(theirs) => mine.extend(theirs),
-                Err(_) => mine.extend(second.iter().map(&score)),
+        // Coarse to fine: every fourth scale (and the mirrored candidate) first, then the
+        // scales around the three best. The union bound still counts every candidate, since
+        // which ones are scored depends on the picture.
+        let mut scores = vec![f32::NEG_INFINITY; candidates.len()];
+        let coarse: Vec<usize> = (0..candidates.len())
+            .filter(|&i| i % COARSE == 0 || candidates[i].mirrored)
+            .collect();
+        score_all(&coarse, &candidates, &score, &mut scores);
+        let mut ranked: Vec<usize> = coarse
+            .iter()
+            .copied()
+            .filter(|&i| !candidates[i].mirrored)
+            .collect();
+        ranked.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+        let mut fine: Vec<usize> = Vec::new();
+        for &i in ranked.iter().take(REFINE) {
+            for j in i.saturating_sub(COARSE - 1)..(i + COARSE) {
+                if j < candidates.len()
+                    && !candidates[j].mirrored
+                    && scores[j] == f32::NEG_INFINITY
+                    && !fine.contains(&j)
+                {
+                    fine.push(j);
+                }
             }
-            mine
-        });
+        }
+        score_all(&fine, &candidates, &score, &mut scores);
         let best = scores
             .iter()
             .enumerate()
@@ -431,6 +456,34 @@ impl VideoDetector {
             per_frame,
             geometry,
         }
+    }
+}
+
+/// Scores the candidates `which` on two threads into `scores`.
+fn score_all(
+    which: &[usize],
+    candidates: &[Candidate],
+    score: &(impl Fn(&Candidate) -> f32 + Sync),
+    scores: &mut [f32],
+) {
+    let half = which.len().div_ceil(2);
+    let (first, second) = which.split_at(half);
+    let found: Vec<f32> = std::thread::scope(|s| {
+        let other = s.spawn(|| {
+            second
+                .iter()
+                .map(|&i| score(&candidates[i]))
+                .collect::<Vec<_>>()
+        });
+        let mut mine: Vec<f32> = first.iter().map(|&i| score(&candidates[i])).collect();
+        match other.join() {
+            Ok(theirs) => mine.extend(theirs),
+            Err(_) => mine.extend(second.iter().map(|&i| score(&candidates[i]))),
+        }
+        mine
+    });
+    for (&i, v) in which.iter().zip(found) {
+        scores[i] = v;
     }
 }
 
