@@ -842,6 +842,7 @@ fn anomalies(frames: &[FrameReport]) -> Vec<FrameAnomaly> {
     let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
     // Index runs: consecutive readable frames sharing the same nonzero shift.
     let mut current: Option<(i32, usize)> = None; // (shift, index into out)
+    let mut reads: Vec<usize> = Vec::new(); // frames read in each run of `out`
     for (p, f) in frames.iter().enumerate() {
         #[expect(clippy::cast_possible_truncation, reason = "indices wrap at 2^16")]
         let expected = base.wrapping_add(p as u16);
@@ -860,6 +861,7 @@ fn anomalies(frames: &[FrameReport]) -> Vec<FrameAnomaly> {
                     expected_index: Some(expected),
                     found_index: None,
                 });
+                reads.push(0);
             }
             current = None;
             continue;
@@ -873,6 +875,7 @@ fn anomalies(frames: &[FrameReport]) -> Vec<FrameAnomaly> {
         match current {
             Some((s, k)) if s == shift => {
                 out[k].frames = p + 1 - out[k].frame;
+                reads[k] += 1;
             }
             _ => {
                 out.push(FrameAnomaly {
@@ -886,12 +889,35 @@ fn anomalies(frames: &[FrameReport]) -> Vec<FrameAnomaly> {
                     expected_index: Some(expected),
                     found_index: Some(found),
                 });
+                reads.push(1);
                 current = Some((shift, out.len() - 1));
             }
         }
     }
+    // A codec that copies a block from the previous picture (an H.264 skip) copies its index
+    // cells too, so now and then a frame reads as one or two frames behind: such stale reads
+    // count only when a run of them repeats — the sign of a frame really inserted.
+    let keep: Vec<bool> = out
+        .iter()
+        .zip(&reads)
+        .map(|(a, &n)| {
+            let stale = a.kind == AnomalyKind::Reordered
+                && matches!(
+                    (a.expected_index, a.found_index),
+                    (Some(e), Some(f)) if (1..=STALE_LAG).contains(&e.wrapping_sub(f))
+                );
+            !stale || n >= STALE_RUN
+        })
+        .collect();
+    let mut keep = keep.into_iter();
+    out.retain(|_| keep.next().unwrap_or(true));
     out
 }
+
+/// Reads this many frames behind may be a codec's stale copy (see [`anomalies`]) ...
+const STALE_LAG: u16 = 2;
+/// ... unless a run repeats them at least this often.
+const STALE_RUN: usize = 3;
 
 #[cfg(test)]
 #[allow(
@@ -1033,5 +1059,18 @@ mod tests {
         // A clean sequence has none.
         let clean: Vec<FrameReport> = (0..30).map(|i| frame(Some(i + 100), 9.0)).collect();
         assert!(anomalies(&clean).is_empty());
+        // A stale read (an H.264 skip copied the previous frame's index) is not an anomaly...
+        let mut stale = clean.clone();
+        stale[12].frame_index = Some(110);
+        stale[20].frame_index = None;
+        assert!(anomalies(&stale).is_empty(), "{:?}", anomalies(&stale));
+        // ... but a frame inserted, which shifts every later read by one, is.
+        let inserted: Vec<FrameReport> = (0..25)
+            .map(|i| frame(Some(i + 100), 9.0))
+            .chain((24..40).map(|i| frame(Some(i + 100), 9.0)))
+            .collect();
+        let a = anomalies(&inserted);
+        assert_eq!(a.len(), 1, "{a:?}");
+        assert_eq!(a[0].kind, AnomalyKind::Reordered);
     }
 }
