@@ -94,6 +94,78 @@ pub fn decode(soft: &[f32], n: usize) -> Option<Vec<bool>> {
     Some(bits)
 }
 
+/// The `list` most likely payloads (parallel list Viterbi), best first — the first is what
+/// [`decode`] returns. A caller with a check (a CRC) takes the first that passes: it rescues
+/// words the single best path gets wrong, at the price of `list` chances for a random word to
+/// pass the check. Returns an empty list when the input length does not match `n`.
+pub fn decode_list(soft: &[f32], n: usize, list: usize) -> Vec<Vec<bool>> {
+    if soft.len() != coded_len(n) || list == 0 {
+        return Vec::new();
+    }
+    let steps = n + K - 1;
+    let outputs = branch_outputs();
+    // Per state, up to `list` paths: (metric, previous state, its rank there), best first.
+    type Entry = (f32, u8, u8);
+    let mut paths: Vec<Vec<Entry>> = vec![Vec::new(); STATES];
+    paths[0].push((0.0, 0, 0));
+    let mut history: Vec<Vec<Vec<Entry>>> = Vec::with_capacity(steps);
+    let mut merged: Vec<Entry> = Vec::with_capacity(2 * list);
+    for t in 0..steps {
+        let r = &soft[t * 3..t * 3 + 3];
+        let mut next: Vec<Vec<Entry>> = vec![Vec::new(); STATES];
+        for (to, slot) in next.iter_mut().enumerate() {
+            let bit = to & 1;
+            if t >= n && bit == 1 {
+                continue; // the tail only shifts in zeros
+            }
+            merged.clear();
+            for from in [to >> 1, (to >> 1) | (STATES >> 1)] {
+                let o = &outputs[from][bit];
+                let gain = o[0] * r[0] + o[1] * r[1] + o[2] * r[2];
+                for (rank, &(m, _, _)) in paths[from].iter().enumerate() {
+                    #[expect(clippy::cast_possible_truncation, reason = "states and ranks < 256")]
+                    merged.push((m + gain, from as u8, rank as u8));
+                }
+            }
+            merged.sort_by(|a, b| b.0.total_cmp(&a.0));
+            merged.truncate(list);
+            slot.extend_from_slice(&merged);
+        }
+        history.push(next.clone());
+        paths = next;
+    }
+    // Terminated: every path ends in state 0. Trace each back.
+    let mut out = Vec::with_capacity(list);
+    for rank in 0..paths[0].len() {
+        let (mut state, mut k) = (0usize, rank);
+        let mut bits = vec![false; steps];
+        for t in (0..steps).rev() {
+            bits[t] = state & 1 == 1;
+            let (_, from, from_rank) = history[t][state][k];
+            state = usize::from(from);
+            k = usize::from(from_rank);
+        }
+        bits.truncate(n);
+        out.push(bits);
+    }
+    out
+}
+
+/// Branch outputs for each (state, input bit), as ±1 per generator.
+fn branch_outputs() -> [[[f32; 3]; 2]; STATES] {
+    let mut outputs = [[[0f32; 3]; 2]; STATES];
+    for (state, row) in outputs.iter_mut().enumerate() {
+        for (bit, out) in row.iter_mut().enumerate() {
+            #[expect(clippy::cast_possible_truncation, reason = "states fit a byte")]
+            let window = ((state as u8) << 1) | u8::from(bit == 1);
+            for (o, g) in out.iter_mut().zip(GENERATORS) {
+                *o = if parity(window & g) { 1.0 } else { -1.0 };
+            }
+        }
+    }
+    outputs
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::cast_precision_loss, reason = "tests")]
 mod tests {
@@ -167,5 +239,32 @@ mod tests {
             *s = 0.0;
         }
         assert_eq!(decode(&soft, n).unwrap(), bits);
+    }
+
+    #[test]
+    fn list_decoding_starts_with_the_best_path_and_finds_more() {
+        let n = 96;
+        let mut rng = Rng(0x0123_4567_89ab_cdef);
+        let (mut best, mut listed) = (0, 0);
+        for trial in 0..40 {
+            let bits = payload(trial + 101, n);
+            // Noisier than above: the single best path fails often.
+            let soft: Vec<f32> = encode(&bits)
+                .iter()
+                .map(|&b| (if b { 1.0 } else { -1.0 }) + 1.15 * rng.gauss())
+                .collect();
+            let list = decode_list(&soft, n, 16);
+            assert_eq!(list.len(), 16);
+            assert_eq!(list[0], decode(&soft, n).unwrap());
+            // Distinct candidates.
+            for (i, a) in list.iter().enumerate() {
+                assert!(list[..i].iter().all(|b| b != a));
+            }
+            best += usize::from(list[0] == bits);
+            listed += usize::from(list.contains(&bits));
+        }
+        eprintln!("best path right {best} of 40, in the list {listed} of 40");
+        assert!(listed > best, "best {best}, listed {listed}");
+        assert!(decode_list(&[0.0; 5], n, 4).is_empty());
     }
 }
