@@ -94,6 +94,9 @@ pub fn decode(soft: &[f32], n: usize) -> Option<Vec<bool>> {
     Some(bits)
 }
 
+/// A list-Viterbi path end: (metric, previous state, its rank there).
+type Entry = (f32, u8, u8);
+
 /// The `list` most likely payloads (parallel list Viterbi), best first — the first is what
 /// [`decode`] returns. A caller with a check (a CRC) takes the first that passes: it rescues
 /// words the single best path gets wrong, at the price of `list` chances for a random word to
@@ -104,8 +107,7 @@ pub fn decode_list(soft: &[f32], n: usize, list: usize) -> Vec<Vec<bool>> {
     }
     let steps = n + K - 1;
     let outputs = branch_outputs();
-    // Per state, up to `list` paths: (metric, previous state, its rank there), best first.
-    type Entry = (f32, u8, u8);
+    // Per state, up to `list` paths, best first.
     let mut paths: Vec<Vec<Entry>> = vec![Vec::new(); STATES];
     paths[0].push((0.0, 0, 0));
     let mut history: Vec<Vec<Vec<Entry>>> = Vec::with_capacity(steps);
