@@ -617,27 +617,50 @@ impl Whitener {
         });
     }
 
-    /// Folds the detector's (linearised) response to a small luma change `d` of the picture
-    /// last whitened into `grid` (see [`fold`]).
-    pub(crate) fn response_fold(
+    /// The mean absolute residual of the picture last whitened over a small box (radius
+    /// `r`), into `out`: the texture a viewer sees right around each pixel.
+    pub(crate) fn local_activity(
+        &mut self,
+        width: usize,
+        height: usize,
+        r: usize,
+        out: &mut Vec<f32>,
+    ) {
+        out.resize(width * height, 0.0);
+        box_rows(
+            &self.magnitude,
+            width,
+            height,
+            r,
+            &mut self.boxes,
+            |row, act| {
+                out[row * width..(row + 1) * width].copy_from_slice(act);
+            },
+        );
+    }
+
+    /// The detector's (linearised) response to a small luma change `d` of the picture last
+    /// whitened, summed over `step × step` squares of the whole frame (see `embed`).
+    pub(crate) fn response_plane(
         &mut self,
         d: &[f32],
         width: usize,
         height: usize,
-        c: Candidate,
-        grid: &mut Vec<f32>,
+        scale: f32,
+        step: usize,
+        plane: &mut Vec<f32>,
     ) {
-        let (r_mean, _) = whitening_radii(c.scale());
-        let (u_of, v_of) = fold_maps(width, height, c);
-        grid.clear();
-        grid.resize(TILE * TILE, 0.0);
+        let (r_mean, _) = whitening_radii(scale);
+        let pw = width.div_ceil(step);
+        plane.clear();
+        plane.resize(pw * height.div_ceil(step), 0.0);
         let weights = &self.weight;
         box_rows(d, width, height, r_mean, &mut self.boxes, |row, mean| {
             let at = row * width..(row + 1) * width;
-            let g = &mut grid[v_of[row] * TILE..][..TILE];
-            for (((&v, &mu), &w), &u) in d[at.clone()].iter().zip(mean).zip(&weights[at]).zip(&u_of)
+            let p_row = &mut plane[(row / step) * pw..][..pw];
+            for (x, ((&v, &mu), &w)) in d[at.clone()].iter().zip(mean).zip(&weights[at]).enumerate()
             {
-                g[u] += (v - mu) * w;
+                p_row[x / step] += (v - mu) * w;
             }
         });
     }

@@ -3,10 +3,10 @@
 
 use provatar_types::Frame;
 
-use crate::detect::{Candidate, Whitener, cell_sums, cells_at, fold_into};
+use crate::detect::Whitener;
 use crate::filter::luma_into;
 use crate::key::Key;
-use crate::pattern::{CELL, CELLS, GRID, Pattern, Payload, TILE, tile_pixels};
+use crate::pattern::{CELL, GRID, Pattern, Payload, TILE, WINDOW, tile_pixels};
 
 /// Strength, in luma levels, where the picture's local activity equals [`ACTIVITY_REF`].
 const BASE: f32 = 2.0;
@@ -18,14 +18,20 @@ const ACTIVITY_REF: f32 = 3.0;
 /// flat skin or sky long before it sees one in texture), busy ones at most `MAX_GAIN`.
 const MIN_GAIN: f32 = 0.8;
 const MAX_GAIN: f32 = 1.5;
-/// Informed per-cell amplitude (see [`Embedder::embed`]), relative to the target `tau`: at least
-/// `MIN_AMPLITUDE`, and cells that would need more than `GIVE_UP` are left to the code.
+/// Informed per-block amplitude (see [`Embedder::embed`]), relative to the target `tau`: at
+/// least `MIN_AMPLITUDE`, and blocks that would need more than `GIVE_UP` are left to the code.
 const MIN_AMPLITUDE: f32 = 0.4;
-const GIVE_UP: f32 = 3.0;
+const GIVE_UP: f32 = 2.0;
 /// The largest target response, in units of the nominal mark's.
-const MAX_TAU: f32 = 1.5;
+const MAX_TAU: f32 = 2.5;
 /// The mark's energy budget: mean squared change per pixel (PSNR 42.4 dB).
 const TARGET_MSE: f32 = 3.74;
+/// The mark's visibility budget: mean of the squared change weighted by [`visibility`] — about
+/// the loss of SSIM it causes, so frames of flat skin and backdrop get a weaker mark than busy
+/// ones at the same PSNR.
+const VISIBLE_BUDGET: f32 = 0.016;
+/// SSIM's stabilising constant `C2 = (0.03 · 255)²`.
+const SSIM_C2: f32 = 58.52;
 
 /// Marks frames with one key; holds the key's layout, so marking a video derives it once, and
 /// the working buffers, so marking a frame allocates nothing after the first.
@@ -41,7 +47,8 @@ struct Scratch {
     whitener: Whitener,
     mark: Vec<f32>,
     delta: Vec<f32>,
-    grid: Vec<f32>,
+    plane: Vec<f32>,
+    local: Vec<f32>,
 }
 
 impl Embedder {
@@ -60,17 +67,20 @@ impl Embedder {
     /// whole factor with the shorter side (8-pixel cells, a 256-pixel tile at 512).
     ///
     /// Strength: a perceptual mask (stronger in texture, weaker on flat skin and near black or
-    /// white) shapes the mark, and the whole change is held to an energy budget — a mean
-    /// squared change of [`TARGET_MSE`] (PSNR 42.4 dB) on every frame.
+    /// white) shapes the mark, and the whole change is held to two budgets on every frame: a
+    /// mean squared change of [`TARGET_MSE`] (PSNR ≥ 42.4 dB) and a visibility budget — the
+    /// squared change weighted by how much SSIM would see it on the local texture
+    /// ([`VISIBLE_BUDGET`]), which holds flat frames to a weaker mark.
     ///
     /// Informed embedding (improved spread spectrum, Malvar & Florêncio 2003): the picture
     /// itself correlates with each cell's sign by chance, and for a still picture that
     /// interference does not average out over frames. The embedder computes what the detector
-    /// will measure for the unmarked picture and for the mark, and sets each cell's amplitude
-    /// so every cell reaches the same response `tau` — stronger where the picture works against
-    /// the cell, weaker where it already agrees; a cell that would need more than
-    /// [`GIVE_UP`]` · tau` is left to the error-correcting code. `tau` is the largest the
-    /// budget allows.
+    /// will measure for the unmarked picture and for the mark in every copy of every cell (a
+    /// block), and sets each block's amplitude so it reaches the same response `tau` —
+    /// stronger where the picture works against the cell, weaker where it already agrees; a
+    /// block that would need more than [`GIVE_UP`]` · tau` is left to the error-correcting
+    /// code. Cancelling per copy rather than only in the detector's sum over copies keeps the
+    /// cancellation when a crop removes some copies. `tau` is the largest the budgets allow.
     pub fn embed(&mut self, frame: &mut Frame, payload: &Payload) {
         let width = frame.width() as usize;
         let height = frame.height() as usize;
@@ -84,59 +94,70 @@ impl Embedder {
             whitener,
             mark,
             delta,
-            grid,
+            plane,
+            local,
         } = &mut self.scratch;
         luma_into(frame.rgb(), y);
         #[expect(clippy::cast_precision_loss, reason = "a small factor")]
         let scale = step as f32;
-        #[expect(clippy::cast_precision_loss, reason = "a small size")]
-        let native = Candidate {
-            period_x: side as f32,
-            period_y: side as f32,
-            mirrored: false,
-        };
+        // Every copy of a cell is a block of its own here: the detector sums a cell's copies,
+        // but a crop keeps only some of them, and the picture under each copy differs — so the
+        // picture's part is cancelled copy by copy, not only in the sum.
+        let (bw, bh) = (width.div_ceil(cell_px), height.div_ceil(cell_px));
+        let blocks = bw * bh;
+        let sign: Vec<f32> = (0..blocks)
+            .map(|b| cells[((b / bw) % GRID) * GRID + (b % bw) % GRID])
+            .collect();
         // The detector's view of the picture; its activity also drives the mask.
         whitener.run(y, width, height, scale);
-        fold_into(&whitener.white, width, height, native, grid);
-        let host_cells = cells_at(&cell_sums(grid), 0, 0);
-        // The nominal mark, and each cell's share of its energy (all copies).
-        let mut energy = vec![0f32; CELLS];
+        whitener.local_activity(width, height, (3 * step).div_ceil(2), local);
+        fold_plane(&whitener.white, width, step, plane);
+        let host = block_sums(plane, width.div_ceil(step), bw, bh);
+        // The nominal mark, and each block's energy.
+        let mut energy = vec![0f32; blocks];
+        let mut visible = vec![0f32; blocks];
         mark.resize(width * height, 0.0); // every element is written below
-        for (yy, ((row, act), lum)) in mark
+        for (yy, (((row, act), lum), near)) in mark
             .chunks_exact_mut(width)
             .zip(whitener.activity.chunks_exact(width))
             .zip(y.chunks_exact(width))
+            .zip(local.chunks_exact(width))
             .enumerate()
         {
             let t_row = &tile[(yy % side) * side..][..side];
-            let e_row = &mut energy[((yy % side) / cell_px) * GRID..][..GRID];
-            // Cell by cell along the row: `x0` is a multiple of the cell width.
-            for (x0, ((m, a), l)) in row
+            let e_row = &mut energy[(yy / cell_px) * bw..][..bw];
+            let v_row = &mut visible[(yy / cell_px) * bw..][..bw];
+            // Block by block along the row: `x0` is a multiple of the cell width.
+            for ((x0, (((m, a), l), n)), (e_block, v_block)) in row
                 .chunks_mut(cell_px)
                 .zip(act.chunks(cell_px))
                 .zip(lum.chunks(cell_px))
+                .zip(near.chunks(cell_px))
                 .enumerate()
                 .map(|(i, v)| (i * cell_px, v))
+                .zip(e_row.iter_mut().zip(v_row.iter_mut()))
             {
                 let t = &t_row[x0 % side..][..m.len()];
-                let mut e = 0.0;
-                for (((m, &a), &l), &t) in m.iter_mut().zip(a).zip(l).zip(t) {
+                let (mut e, mut vis) = (0.0, 0.0);
+                for ((((m, &a), &l), &t), &n) in m.iter_mut().zip(a).zip(l).zip(t).zip(n) {
                     let v = mask(a, l) * t;
                     *m = v;
                     e += v * v;
+                    vis += v * v * visibility(n);
                 }
-                e_row[(x0 % side) / cell_px] += e;
+                *e_block += e;
+                *v_block += vis;
             }
         }
-        whitener.response_fold(mark, width, height, native, grid);
-        let mark_cells = cells_at(&cell_sums(grid), 0, 0);
-        // What the picture does to each cell, in units of the nominal mark's response: the
-        // amplitude `tau + lean[c]` brings the cell to `tau` times the nominal response.
-        let along: Vec<f32> = (0..CELLS).map(|c| cells[c] * mark_cells[c]).collect();
-        let lean: Vec<f32> = (0..CELLS)
-            .map(|c| {
-                if along[c] > 0.0 {
-                    -cells[c] * host_cells[c] / along[c]
+        whitener.response_plane(mark, width, height, scale, step, plane);
+        let response = block_sums(plane, width.div_ceil(step), bw, bh);
+        // What the picture does to each block, in units of the nominal mark's response: the
+        // amplitude `tau + lean[b]` brings the block to `tau` times the nominal response.
+        let along: Vec<f32> = (0..blocks).map(|b| sign[b] * response[b]).collect();
+        let lean: Vec<f32> = (0..blocks)
+            .map(|b| {
+                if along[b] > 0.0 {
+                    -sign[b] * host[b] / along[b]
                 } else {
                     0.0
                 }
@@ -144,27 +165,29 @@ impl Embedder {
             .collect();
         #[expect(clippy::cast_precision_loss, reason = "pixel counts")]
         let budget = TARGET_MSE * (width * height) as f32;
-        let tau = solve_tau(&lean, &energy, budget);
+        #[expect(clippy::cast_precision_loss, reason = "pixel counts")]
+        let visible_budget = VISIBLE_BUDGET * (width * height) as f32;
+        let tau = solve_tau(&lean, &energy, budget, &visible, visible_budget);
         let mut amplitude: Vec<f32> = lean.iter().map(|&l| amplitude_for(tau, l)).collect();
         // The change is rounded to whole levels: measure what the detector will see of the
-        // rounded change and correct each cell's amplitude once.
-        let _ = rounded_change(delta, mark, &amplitude, width, side, cell_px);
-        whitener.response_fold(delta, width, height, native, grid);
-        let seen_cells = cells_at(&cell_sums(grid), 0, 0);
-        for c in 0..CELLS {
-            if along[c] > 0.0 && amplitude[c] > MIN_AMPLITUDE * tau {
-                let shortfall = tau - cells[c] * (host_cells[c] + seen_cells[c]) / along[c];
-                amplitude[c] = (amplitude[c] + shortfall).clamp(MIN_AMPLITUDE * tau, GIVE_UP * tau);
+        // rounded change and correct each block's amplitude once.
+        let _ = rounded_change(delta, mark, &amplitude, width, bw, cell_px);
+        whitener.response_plane(delta, width, height, scale, step, plane);
+        let seen = block_sums(plane, width.div_ceil(step), bw, bh);
+        for b in 0..blocks {
+            if along[b] > 0.0 && amplitude[b] > MIN_AMPLITUDE * tau {
+                let shortfall = tau - sign[b] * (host[b] + seen[b]) / along[b];
+                amplitude[b] = (amplitude[b] + shortfall).clamp(MIN_AMPLITUDE * tau, GIVE_UP * tau);
             }
         }
         // Keep the whole change within the energy budget after rounding.
-        let spent = rounded_change(delta, mark, &amplitude, width, side, cell_px);
+        let spent = rounded_change(delta, mark, &amplitude, width, bw, cell_px);
         if spent > budget {
             let shrink = (budget / spent).sqrt();
             for a in &mut amplitude {
                 *a *= shrink;
             }
-            let _ = rounded_change(delta, mark, &amplitude, width, side, cell_px);
+            let _ = rounded_change(delta, mark, &amplitude, width, bw, cell_px);
         }
         for (px, &d) in frame.rgb_mut().chunks_exact_mut(3).zip(delta.iter()) {
             // A whole change of a few levels, split so the write is saturating byte
@@ -196,24 +219,32 @@ fn amplitude_for(tau: f32, lean: f32) -> f32 {
     }
 }
 
-/// The largest target (at most [`MAX_TAU`]) whose amplitudes fit the energy budget.
-fn solve_tau(lean: &[f32], energy: &[f32], budget: f32) -> f32 {
-    let cost = |tau: f32| -> f32 {
-        lean.iter()
-            .zip(energy)
-            .map(|(&l, &e)| {
-                let a = amplitude_for(tau, l);
-                a * a * e
-            })
-            .sum()
+/// The largest target (at most [`MAX_TAU`]) whose amplitudes fit both budgets: `energy`
+/// (squared change, against `budget`) and `visible` (squared change weighted by how much it
+/// shows on flat ground, against `visible_budget`).
+fn solve_tau(
+    lean: &[f32],
+    energy: &[f32],
+    budget: f32,
+    visible: &[f32],
+    visible_budget: f32,
+) -> f32 {
+    let fits = |tau: f32| -> bool {
+        let (mut e_sum, mut v_sum) = (0f32, 0f32);
+        for ((&l, &e), &v) in lean.iter().zip(energy).zip(visible) {
+            let a = amplitude_for(tau, l);
+            e_sum += a * a * e;
+            v_sum += a * a * v;
+        }
+        e_sum <= budget && v_sum <= visible_budget
     };
-    if cost(MAX_TAU) <= budget {
+    if fits(MAX_TAU) {
         return MAX_TAU;
     }
     let (mut lo, mut hi) = (0.0f32, MAX_TAU);
-    for _ in 0..24 {
+    for _ in 0..20 {
         let mid = 0.5 * (lo + hi);
-        if cost(mid) <= budget {
+        if fits(mid) {
             lo = mid;
         } else {
             hi = mid;
@@ -222,14 +253,14 @@ fn solve_tau(lean: &[f32], energy: &[f32], budget: f32) -> f32 {
     lo
 }
 
-/// `out = round(mark · amplitude of its cell)`, in whole luma levels; returns its energy (the
+/// `out = round(mark · amplitude of its block)`, in whole luma levels; returns its energy (the
 /// sum of squares).
 fn rounded_change(
     out: &mut Vec<f32>,
     mark: &[f32],
     amplitude: &[f32],
     width: usize,
-    side: usize,
+    blocks_across: usize,
     cell_px: usize,
 ) -> f32 {
     // Every element is written below: only the length needs setting.
@@ -239,13 +270,12 @@ fn rounded_change(
         .zip(mark.chunks_exact(width))
         .enumerate()
     {
-        let a_row = &amplitude[((yy % side) / cell_px) * GRID..][..GRID];
-        for (i, (v, m)) in row
+        let a_row = &amplitude[(yy / cell_px) * blocks_across..][..blocks_across];
+        for ((v, m), &a) in row
             .chunks_mut(cell_px)
             .zip(marks.chunks(cell_px))
-            .enumerate()
+            .zip(a_row)
         {
-            let a = a_row[((i * cell_px) % side) / cell_px];
             for (v, &m) in v.iter_mut().zip(m) {
                 *v = round_level(m * a);
             }
@@ -270,6 +300,48 @@ fn round_level(x: f32) -> f32 {
     (x + MAGIC) - MAGIC
 }
 
+/// Sums `values` (a `width`-wide plane) over `step × step` squares: the fine grid over the whole
+/// frame, not folded onto one tile.
+fn fold_plane(values: &[f32], width: usize, step: usize, plane: &mut Vec<f32>) {
+    let pw = width.div_ceil(step);
+    let ph = (values.len() / width.max(1)).div_ceil(step);
+    plane.clear();
+    plane.resize(pw * ph, 0.0);
+    for (yy, row) in values.chunks_exact(width).enumerate() {
+        let p_row = &mut plane[(yy / step) * pw..][..pw];
+        for (x, &v) in row.iter().enumerate() {
+            p_row[x / step] += v;
+        }
+    }
+}
+
+/// Each block's windowed sum (the detector's cell statistic for one copy of a cell) from a
+/// fine plane `pw` units wide: `bw × bh` blocks of `CELL × CELL` units.
+fn block_sums(plane: &[f32], pw: usize, bw: usize, bh: usize) -> Vec<f32> {
+    let ph = plane.len() / pw.max(1);
+    let mut out = vec![0f32; bw * bh];
+    for (b, o) in out.iter_mut().enumerate() {
+        let (br, bc) = (b / bw, b % bw);
+        let mut sum = 0.0;
+        for (i, wy) in WINDOW.iter().enumerate() {
+            let v = br * CELL + i;
+            if v >= ph {
+                break;
+            }
+            let p_row = &plane[v * pw..][..pw];
+            for (j, wx) in WINDOW.iter().enumerate() {
+                let u = bc * CELL + j;
+                if u >= pw {
+                    break;
+                }
+                sum += wy * wx * p_row[u];
+            }
+        }
+        *o = sum;
+    }
+    out
+}
+
 /// Pixels per fine-grid unit: 2 on a 512-pixel frame (8-pixel cells, a 256-pixel tile), a
 /// whole factor that follows the shorter side (at least 1).
 pub(crate) fn tile_step(width: usize, height: usize) -> usize {
@@ -284,6 +356,14 @@ pub fn embed(frame: &mut Frame, payload: &Payload, key: &Key) {
 /// The mask's strength, relative to [`BASE`], at local activity `activity`.
 pub(crate) fn relative_gain(activity: f32) -> f32 {
     (activity / ACTIVITY_REF).clamp(MIN_GAIN, MAX_GAIN)
+}
+
+/// How much a squared change shows at local activity `activity`: SSIM's contrast-structure
+/// term loses about `σ_d² / (2σ² + C2)` where the picture's local standard deviation is `σ`
+/// (about 1.25 times the mean absolute residual).
+fn visibility(activity: f32) -> f32 {
+    let sigma = 1.25 * activity;
+    1.0 / (2.0 * sigma * sigma + SSIM_C2)
 }
 
 /// Strength in luma levels at a pixel of local activity `activity` and luma `luma`: the

@@ -163,7 +163,7 @@ pub(crate) fn tile_pixels(cell_values: &[f32], step: usize) -> Vec<f32> {
     let bump: Vec<f32> = (0..cell_px)
         .map(|i| {
             let t = (i as f32 + 0.5) / cell_px as f32;
-            0.55 + 0.45 * (std::f32::consts::PI * t).sin()
+            0.3 + 0.7 * (std::f32::consts::PI * t).sin()
         })
         .collect();
     let mut tile = vec![0f32; side * side];
