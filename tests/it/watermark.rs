@@ -153,3 +153,136 @@ fn refuses_bad_input_without_leaving_output() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// Runs ffmpeg quietly, failing the test with its message.
+fn ffmpeg(args: &[&str]) {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("ffmpeg is needed (scripts/test installs it)");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?}: {}",
+        text(&out.stderr)
+    );
+}
+
+/// The issue's attacks on a short marked clip of the bundled portrait (4 s with a slow sway,
+/// marked and encoded by `provatar watermark embed`, so every attack comes on top of our own
+/// H.264): each attacked copy must still read as marked, with the right content id and no
+/// frame anomaly. `scripts/watermark-bench` runs the same attacks with per-frame figures.
+/// Not claimed here yet (issue 5): H.264 at CRF 35, and the 10 % crop on top of our own
+/// encoding (the benchmark recovers the crop from frames marked but not yet encoded).
+#[test]
+fn marked_video_survives_reencoding_scaling_cropping_and_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("clip.mp4");
+    let portrait = sample("portrait-astronaut.png");
+    ffmpeg(&[
+        "-loop",
+        "1",
+        "-i",
+        path_str(&portrait),
+        "-vf",
+        "scale=512:512,rotate=a='0.02*t':fillcolor=gray",
+        "-r",
+        "25",
+        "-frames:v",
+        "100",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "12",
+        "-pix_fmt",
+        "yuv420p",
+        path_str(&clip),
+    ]);
+    let marked = dir.path().join("marked.mp4");
+    let id = "5eed0123abcd4567";
+    let out = provatar(&[
+        "watermark",
+        "embed",
+        path_str(&clip),
+        path_str(&marked),
+        "--payload",
+        id,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // Attacks other than re-encoding are written near-losslessly (what our decoder reads).
+    let lossless = ["-c:v", "libx264", "-crf", "10", "-pix_fmt", "yuv420p"];
+    let attacks: [(&str, Option<&str>, Option<&str>); 9] = [
+        ("none", None, None),
+        ("crf23", None, Some("23")),
+        ("crf28", None, Some("28")),
+        ("down256", Some("scale=256:256"), None),
+        ("letterbox", Some("scale=360:360,pad=640:360:140:0"), None),
+        (
+            "bright+20",
+            Some("lutrgb=r=val*1.2:g=val*1.2:b=val*1.2"),
+            None,
+        ),
+        (
+            "bright-20",
+            Some("lutrgb=r=val*0.8:g=val*0.8:b=val*0.8"),
+            None,
+        ),
+        (
+            "contrast+20",
+            Some("lutrgb=r=(val-128)*1.2+128:g=(val-128)*1.2+128:b=(val-128)*1.2+128"),
+            None,
+        ),
+        (
+            "contrast-20",
+            Some("lutrgb=r=(val-128)*0.8+128:g=(val-128)*0.8+128:b=(val-128)*0.8+128"),
+            None,
+        ),
+    ];
+    let mut failed = Vec::new();
+    for (name, filter, crf) in attacks {
+        let attacked = dir.path().join(format!("{name}.mp4"));
+        let mut args = vec!["-i", path_str(&marked)];
+        if let Some(f) = filter {
+            args.extend(["-vf", f]);
+        }
+        match crf {
+            Some(c) => args.extend(["-c:v", "libx264", "-crf", c, "-pix_fmt", "yuv420p"]),
+            None => args.extend(lossless),
+        }
+        args.push(path_str(&attacked));
+        ffmpeg(&args);
+        let out = provatar(&["watermark", "detect", path_str(&attacked), "--json"]);
+        let report = json(&out);
+        let anomalies = report["frame_anomalies"].as_array().map_or(0, Vec::len);
+        if out.status.code() != Some(0) || report["content_id"] != id || anomalies > 0 {
+            failed.push(format!(
+                "{name}: exit {:?}, score {}, p {}, anomalies {}",
+                out.status.code(),
+                report["score"],
+                report["p_value"],
+                report["frame_anomalies"]
+            ));
+        }
+    }
+    // JPEG at quality 50, one frame.
+    let frame = dir.path().join("frame.png");
+    ffmpeg(&["-i", path_str(&marked), "-frames:v", "1", path_str(&frame)]);
+    let jpeg = dir.path().join("frame.jpg");
+    let picture = image::open(&frame).unwrap().to_rgb8();
+    let mut file = std::fs::File::create(&jpeg).unwrap();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut file, 50)
+        .encode_image(&picture)
+        .unwrap();
+    drop(file);
+    let out = provatar(&["watermark", "detect", path_str(&jpeg), "--json"]);
+    let report = json(&out);
+    if out.status.code() != Some(0) || report["content_id"] != id {
+        failed.push(format!(
+            "jpeg50: exit {:?}, score {}",
+            out.status.code(),
+            report["score"]
+        ));
+    }
+    assert!(failed.is_empty(), "not recovered after: {failed:#?}");
+}
