@@ -658,9 +658,19 @@ impl Whitener {
         box_rows(d, width, height, r_mean, &mut self.boxes, |row, mean| {
             let at = row * width..(row + 1) * width;
             let p_row = &mut plane[(row / step) * pw..][..pw];
-            for (x, ((&v, &mu), &w)) in d[at.clone()].iter().zip(mean).zip(&weights[at]).enumerate()
+            let (d_row, w_row) = (&d[at.clone()], &weights[at]);
+            for (((p, d), mu), w) in p_row
+                .iter_mut()
+                .zip(d_row.chunks(step))
+                .zip(mean.chunks(step))
+                .zip(w_row.chunks(step))
             {
-                p_row[x / step] += (v - mu) * w;
+                *p += d
+                    .iter()
+                    .zip(mu)
+                    .zip(w)
+                    .map(|((v, m), w)| (v - m) * w)
+                    .sum::<f32>();
             }
         });
     }

@@ -125,25 +125,29 @@ impl Embedder {
             .enumerate()
         {
             let t_row = &tile[(yy % side) * side..][..side];
+            // Whole-row passes, which vectorise: the mark, then its energy and visibility.
+            for ((m, a), l) in row
+                .chunks_mut(side)
+                .zip(act.chunks(side))
+                .zip(lum.chunks(side))
+            {
+                for (((m, &a), &l), &t) in m.iter_mut().zip(a).zip(l).zip(t_row) {
+                    *m = mask(a, l) * t;
+                }
+            }
             let e_row = &mut energy[(yy / cell_px) * bw..][..bw];
             let v_row = &mut visible[(yy / cell_px) * bw..][..bw];
-            // Block by block along the row: `x0` is a multiple of the cell width.
-            for ((x0, (((m, a), l), n)), (e_block, v_block)) in row
-                .chunks_mut(cell_px)
-                .zip(act.chunks(cell_px))
-                .zip(lum.chunks(cell_px))
+            for (((m, n), e_block), v_block) in row
+                .chunks(cell_px)
                 .zip(near.chunks(cell_px))
-                .enumerate()
-                .map(|(i, v)| (i * cell_px, v))
-                .zip(e_row.iter_mut().zip(v_row.iter_mut()))
+                .zip(e_row.iter_mut())
+                .zip(v_row.iter_mut())
             {
-                let t = &t_row[x0 % side..][..m.len()];
                 let (mut e, mut vis) = (0.0, 0.0);
-                for ((((m, &a), &l), &t), &n) in m.iter_mut().zip(a).zip(l).zip(t).zip(n) {
-                    let v = mask(a, l) * t;
-                    *m = v;
-                    e += v * v;
-                    vis += v * v * visibility(n);
+                for (&m, &n) in m.iter().zip(n) {
+                    let sq = m * m;
+                    e += sq;
+                    vis += sq * visibility(n);
                 }
                 *e_block += e;
                 *v_block += vis;
@@ -309,8 +313,8 @@ fn fold_plane(values: &[f32], width: usize, step: usize, plane: &mut Vec<f32>) {
     plane.resize(pw * ph, 0.0);
     for (yy, row) in values.chunks_exact(width).enumerate() {
         let p_row = &mut plane[(yy / step) * pw..][..pw];
-        for (x, &v) in row.iter().enumerate() {
-            p_row[x / step] += v;
+        for (p, unit) in p_row.iter_mut().zip(row.chunks(step)) {
+            *p += unit.iter().sum::<f32>();
         }
     }
 }
