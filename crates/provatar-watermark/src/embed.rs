@@ -49,6 +49,9 @@ struct Scratch {
     delta: Vec<f32>,
     plane: Vec<f32>,
     local: Vec<f32>,
+    /// One row's squared mark and its visibility-weighted square.
+    sq: Vec<f32>,
+    weighted: Vec<f32>,
 }
 
 impl Embedder {
@@ -96,6 +99,8 @@ impl Embedder {
             delta,
             plane,
             local,
+            sq,
+            weighted,
         } = &mut self.scratch;
         luma_into(frame.rgb(), y);
         #[expect(clippy::cast_precision_loss, reason = "a small factor")]
@@ -135,22 +140,20 @@ impl Embedder {
                     *m = mask(a, l) * t;
                 }
             }
+            sq.clear();
+            sq.extend(row.iter().map(|m| m * m));
+            weighted.clear();
+            weighted.extend(sq.iter().zip(near).map(|(q, &n)| q * visibility(n)));
             let e_row = &mut energy[(yy / cell_px) * bw..][..bw];
             let v_row = &mut visible[(yy / cell_px) * bw..][..bw];
-            for (((m, n), e_block), v_block) in row
+            for (((q, v), e_block), v_block) in sq
                 .chunks(cell_px)
-                .zip(near.chunks(cell_px))
+                .zip(weighted.chunks(cell_px))
                 .zip(e_row.iter_mut())
                 .zip(v_row.iter_mut())
             {
-                let (mut e, mut vis) = (0.0, 0.0);
-                for (&m, &n) in m.iter().zip(n) {
-                    let sq = m * m;
-                    e += sq;
-                    vis += sq * visibility(n);
-                }
-                *e_block += e;
-                *v_block += vis;
+                *e_block += q.iter().sum::<f32>();
+                *v_block += v.iter().sum::<f32>();
             }
         }
         whitener.response_plane(mark, width, height, scale, step, plane);

@@ -144,12 +144,31 @@ fn box_line(src: &[f32], dst: &mut [f32], r: usize, padded: &mut Vec<f32>) {
         *sum = padded[start..start + w].iter().sum();
         dst[start] = *sum * inv;
     }
-    for i in 1..q {
-        for (k, sum) in sums.iter_mut().enumerate() {
-            let at = k * q + i;
-            *sum += padded[at + w - 1] - padded[at - 1];
-            dst[at] = *sum * inv;
+    if q > 1 {
+        let m = q - 1;
+        // Per lane: the values entering (`w − 1` ahead), leaving, and the outputs, as slices
+        // of one length so the loop runs without bounds checks.
+        let add = |k: usize| &padded[k * q + w..k * q + w + m];
+        let sub = |k: usize| &padded[k * q..k * q + m];
+        let (a0, a1, a2, a3) = (add(0), add(1), add(2), add(3));
+        let (s0, s1, s2, s3) = (sub(0), sub(1), sub(2), sub(3));
+        let mut quarters = dst[..LANES * q].chunks_exact_mut(q);
+        let mut out = || quarters.next().map(|c| &mut c[1..]);
+        let (Some(o0), Some(o1), Some(o2), Some(o3)) = (out(), out(), out(), out()) else {
+            return;
+        };
+        let [mut x0, mut x1, mut x2, mut x3] = sums;
+        for j in 0..m {
+            x0 += a0[j] - s0[j];
+            x1 += a1[j] - s1[j];
+            x2 += a2[j] - s2[j];
+            x3 += a3[j] - s3[j];
+            o0[j] = x0 * inv;
+            o1[j] = x1 * inv;
+            o2[j] = x2 * inv;
+            o3[j] = x3 * inv;
         }
+        sums = [x0, x1, x2, x3];
     }
     // The last quarter's remainder (and short lines, where the quarters are empty).
     let (mut sum, start) = if q == 0 {
