@@ -129,6 +129,19 @@ fn refuses_bad_input_without_leaving_output() {
         "0011223344556677",
     ]);
     assert_refused(&out, &corrupt, "cannot read");
+    // Too small to carry a mark: refused, nothing written.
+    let tiny = dir.path().join("tiny.png");
+    textured_png(&tiny, 64, 64);
+    let out = provatar(&[
+        "watermark",
+        "embed",
+        path_str(&tiny),
+        path_str(&out_png),
+        "--payload",
+        "0011223344556677",
+    ]);
+    assert_refused(&out, &tiny, "too small to mark");
+    assert!(!out_png.exists());
     // Not a picture or video at all.
     let wav = sample("speech-hello.wav");
     let out = provatar(&["watermark", "detect", path_str(&wav)]);

@@ -66,13 +66,15 @@ fn embed(input: &Path, output: &Path, payload: &str, key: Option<&Path>) -> anyh
         let mut frame = media::decode_image(&bytes, &Limits::default())
             .with_context(|| format!("cannot read {}", input.display()))?
             .frame;
-        embedder.embed(
-            &mut frame,
-            &Payload {
-                content_id,
-                frame_index: 0,
-            },
-        );
+        embedder
+            .embed(
+                &mut frame,
+                &Payload {
+                    content_id,
+                    frame_index: 0,
+                },
+            )
+            .with_context(|| format!("cannot mark {}", input.display()))?;
         let encoded = media::encode_image(&frame, format)?;
         write_whole(output, |tmp| {
             std::fs::write(tmp, &encoded).map_err(anyhow::Error::from)
@@ -130,13 +132,15 @@ fn embed_video(
                 reason = "indices wrap at 2^16 anyway"
             )]
             let frame_index = decoded.index as u32;
-            embedder.embed(
-                &mut frame,
-                &Payload {
-                    content_id,
-                    frame_index,
-                },
-            );
+            embedder
+                .embed(
+                    &mut frame,
+                    &Payload {
+                        content_id,
+                        frame_index,
+                    },
+                )
+                .with_context(|| format!("cannot mark {}", input.display()))?;
             writer.push_frame(&frame)?;
             count += 1;
             if count.is_multiple_of(250) {

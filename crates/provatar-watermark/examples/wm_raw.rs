@@ -61,7 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         content_id: id,
                         frame_index: index,
                     },
-                );
+                )?;
                 seconds += t.elapsed().as_secs_f64();
                 frames += 1;
                 out.write_all(frame.rgb())?;

@@ -1001,7 +1001,7 @@ const STALE_RUN: usize = 3;
 )]
 mod tests {
     use super::*;
-    use crate::embed::Embedder;
+    use crate::embed::{EmbedError, Embedder};
     use crate::filter::box_mean;
     use crate::pattern::Payload;
 
@@ -1058,7 +1058,7 @@ mod tests {
         let key = Key::public();
         let mut frame = picture(512, 512, 1);
         let clean = frame.clone();
-        Embedder::new(&key).embed(&mut frame, &payload(7));
+        Embedder::new(&key).embed(&mut frame, &payload(7)).unwrap();
         let d = detect_frame(&frame, &key);
         eprintln!(
             "marked: score {} p {} id {:?}",
@@ -1077,12 +1077,27 @@ mod tests {
     #[test]
     fn odd_tiny_and_flat_pictures_do_not_panic() {
         let key = Key::public();
-        for (w, h) in [(511, 383), (64, 64), (1, 1), (3, 700), (257, 2)] {
+        // An odd size is marked and found again.
+        let mut odd = picture(511, 383, 5);
+        Embedder::new(&key).embed(&mut odd, &payload(3)).unwrap();
+        let d = detect_frame(&odd, &key);
+        assert!(d.detected, "{d:?}");
+        assert_eq!(d.content_id, Some(payload(3).content_id));
+        // Too small to mark: refused, the frame untouched; detection still answers.
+        for (w, h) in [(64, 64), (1, 1), (3, 700), (257, 2), (255, 900)] {
             let mut f = picture(w, h, w + h);
-            Embedder::new(&key).embed(&mut f, &payload(0));
+            let before = f.clone();
+            assert_eq!(
+                Embedder::new(&key).embed(&mut f, &payload(0)),
+                Err(EmbedError::TooSmall {
+                    width: w,
+                    height: h
+                })
+            );
+            assert_eq!(f, before);
             let d = detect_frame(&f, &key);
             assert_eq!(d.frames, 1);
-            assert!(d.p_value.is_finite());
+            assert!(d.p_value.is_finite() && !d.detected);
         }
         let black = Frame::black(128, 128).unwrap();
         assert!(!detect_frame(&black, &key).detected);

@@ -84,7 +84,17 @@ impl Embedder {
     /// block that would need more than [`GIVE_UP`]` · tau` is left to the error-correcting
     /// code. Cancelling per copy rather than only in the detector's sum over copies keeps the
     /// cancellation when a crop removes some copies. `tau` is the largest the budgets allow.
-    pub fn embed(&mut self, frame: &mut Frame, payload: &Payload) {
+    ///
+    /// # Errors
+    /// [`EmbedError::TooSmall`] when the frame's shorter side is under [`MIN_SIDE`]: the mark
+    /// would not be found again, so the frame is left untouched.
+    pub fn embed(&mut self, frame: &mut Frame, payload: &Payload) -> Result<(), EmbedError> {
+        if frame.width().min(frame.height()) < MIN_SIDE {
+            return Err(EmbedError::TooSmall {
+                width: frame.width(),
+                height: frame.height(),
+            });
+        }
         let width = frame.width() as usize;
         let height = frame.height() as usize;
         let step = tile_step(width, height);
@@ -209,6 +219,7 @@ impl Embedder {
                 *c = c.saturating_add(up).saturating_sub(down);
             }
         }
+        Ok(())
     }
 }
 
@@ -356,8 +367,32 @@ pub(crate) fn tile_step(width: usize, height: usize) -> usize {
 }
 
 /// Marks `frame` in place with `payload` under `key` (see [`Embedder::embed`]).
-pub fn embed(frame: &mut Frame, payload: &Payload, key: &Key) {
-    Embedder::new(key).embed(frame, payload);
+///
+/// # Errors
+/// [`EmbedError::TooSmall`] for frames under [`MIN_SIDE`] pixels on their shorter side.
+pub fn embed(frame: &mut Frame, payload: &Payload, key: &Key) -> Result<(), EmbedError> {
+    Embedder::new(key).embed(frame, payload)
+}
+
+/// The shorter side, in pixels, a frame needs to carry a mark that a single frame gives back
+/// (smaller frames hold too few copies of too small cells).
+pub const MIN_SIDE: u32 = 256;
+
+/// Why a frame was not marked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmbedError {
+    /// The frame is too small to carry a detectable mark.
+    #[error(
+        "too small to mark: {width}x{height} pixels (the watermark needs at least {MIN_SIDE} \
+         on the shorter side)"
+    )]
+    TooSmall {
+        /// Its width.
+        width: u32,
+        /// Its height.
+        height: u32,
+    },
 }
 
 /// The mask's strength, relative to [`BASE`], at local activity `activity`.

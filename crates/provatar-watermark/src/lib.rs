@@ -16,7 +16,7 @@
 //! let mut frame: Frame = a_portrait();
 //! let key = Key::public();
 //! let payload = Payload { content_id: ContentId::new(0x0123_4567_89ab_cdef), frame_index: 0 };
-//! embed(&mut frame, &payload, &key);
+//! embed(&mut frame, &payload, &key)?;
 //! let found = detect_frame(&frame, &key);
 //! assert!(found.detected && found.p_value <= 1e-9);
 //! assert_eq!(found.content_id, Some(payload.content_id));
@@ -40,6 +40,6 @@ pub use detect::{
     AnomalyKind, DetectError, Detection, FALSE_POSITIVE_RATE, FrameAnomaly, FrameReport, Geometry,
     HYPOTHESES, VideoDetector, decoded_threshold, detect_frame, detection_threshold,
 };
-pub use embed::{Embedder, embed};
+pub use embed::{EmbedError, Embedder, MIN_SIDE, embed};
 pub use key::{Key, KeyParseError};
 pub use pattern::Payload;
