@@ -204,6 +204,14 @@ class Ours:
         arr = np.frombuffer(p.stdout, np.uint8).reshape(len(frames), SIZE, SIZE, 3)
         return [f.copy() for f in arr]
 
+    def roundtrip(self, frames, qp):
+        """provatar's own H.264 encode and decode (the bridge's `ours` mode)."""
+        raw = b"".join(f.tobytes() for f in frames)
+        p = subprocess.run([self.bridge, "ours", str(SIZE), str(SIZE), str(qp)], input=raw,
+                           check=True, capture_output=True)
+        arr = np.frombuffer(p.stdout, np.uint8).reshape(len(frames), SIZE, SIZE, 3)
+        return [f.copy() for f in arr]
+
     def detect(self, frames, key="public"):
         h, w = frames[0].shape[:2]
         raw = b"".join(np.ascontiguousarray(f).tobytes() for f in frames)
@@ -285,6 +293,9 @@ def main():
     ap.add_argument("--attacks", default="", help="comma-separated substrings to select attacks")
     ap.add_argument("--json", help="write all results here")
     ap.add_argument("--save", help="write sample frames (marked, difference x20) into this dir")
+    ap.add_argument("--through-ours", type=int, metavar="QP",
+                    help="send every marked clip (ours and the peer's) through provatar's own H.264 at "
+                         "this quantiser before the attacks, as `provatar watermark embed` does (QP 18)")
     args = ap.parse_args()
 
     rng = random.Random(2026)
@@ -312,6 +323,9 @@ def main():
             stem = os.path.splitext(name)[0]
             cv2.imwrite(os.path.join(args.save, f"{stem}-marked.png"), cv2.cvtColor(ours_frames[i], cv2.COLOR_RGB2BGR))
             cv2.imwrite(os.path.join(args.save, f"{stem}-diff-x20.png"), cv2.cvtColor(diff, cv2.COLOR_RGB2BGR))
+        if args.through_ours is not None:
+            ours_frames = ours.roundtrip(ours_frames, args.through_ours)
+            peer_frames = {k: ours.roundtrip(v, args.through_ours) for k, v in peer_frames.items()}
         marked.append((name, cid, frames, ours_frames, peer_frames))
 
     for method, q in quality.items():

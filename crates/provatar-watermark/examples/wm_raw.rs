@@ -4,7 +4,11 @@
 //! ```text
 //! wm_raw embed  WIDTH HEIGHT KEY CONTENT_ID [FIRST_INDEX]  < frames.rgb > marked.rgb
 //! wm_raw detect WIDTH HEIGHT KEY                           < frames.rgb   (JSON on stdout)
+//! wm_raw ours   WIDTH HEIGHT QP                            < frames.rgb > decoded.rgb
 //! ```
+//! `ours` is provatar's own H.264 round trip (the encoder `provatar watermark embed` and
+//! `generate` use, at quantiser `QP`, then the decoder `detect` uses): what a marked video has
+//! been through before anyone else re-encodes it.
 //! `KEY` is `public` or 64 hex digits. Frames are `WIDTH*HEIGHT*3` bytes each, back to back.
 
 #![allow(
@@ -21,17 +25,18 @@ use provatar_watermark::{Embedder, Key, Payload, VideoDetector};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: wm_raw embed|detect WIDTH HEIGHT KEY [CONTENT_ID [FIRST_INDEX]]";
-    let (Some(mode), Some(w), Some(h), Some(key)) =
+    let usage = "usage: wm_raw embed|detect WIDTH HEIGHT KEY [CONTENT_ID [FIRST_INDEX]] \
+                 | wm_raw ours WIDTH HEIGHT QP";
+    let (Some(mode), Some(w), Some(h), Some(key_arg)) =
         (args.first(), args.get(1), args.get(2), args.get(3))
     else {
         return Err(usage.into());
     };
     let (w, h): (u32, u32) = (w.parse()?, h.parse()?);
-    let key = if key == "public" {
-        Key::public()
-    } else {
-        Key::from_hex(key)?
+    let key = match key_arg.as_str() {
+        "public" => Key::public(),
+        _ if mode == "ours" => Key::public(), // unused: the argument is the quantiser
+        hex => Key::from_hex(hex)?,
     };
     let frame_len = w as usize * h as usize * 3;
     let mut input = std::io::stdin().lock();
@@ -44,6 +49,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     match mode.as_str() {
+        "ours" => {
+            let qp: u8 = key_arg.parse()?;
+            let mut frames = Vec::new();
+            while let Some(buf) = read_frame()? {
+                frames.push(Frame::from_rgb(w, h, buf)?);
+            }
+            let dir = std::env::temp_dir().join(format!("wm_raw-{}", std::process::id()));
+            std::fs::create_dir_all(&dir)?;
+            let mp4 = dir.join("ours.mp4");
+            let mut settings = provatar_media::EncoderSettings::new(w, h, 25);
+            settings.qp = qp;
+            let mut writer = provatar_media::VideoWriter::create(&mp4, settings, None)?;
+            for f in &frames {
+                writer.push_frame(f)?;
+            }
+            writer.finish()?;
+            let bytes = std::fs::read(&mp4)?;
+            std::fs::remove_dir_all(&dir)?;
+            let mut decoder = provatar_media::VideoDecoder::from_bytes(
+                bytes,
+                &provatar_media::Limits::default(),
+            )?;
+            let mut out = std::io::stdout().lock();
+            while let Some(decoded) = decoder.next_frame()? {
+                out.write_all(decoder.to_rgb(&decoded.picture)?.rgb())?;
+            }
+            return Ok(());
+        }
         "embed" => {
             let id: ContentId = args.get(4).ok_or(usage)?.parse()?;
             let first: u32 = args.get(5).map_or(Ok(0), |s| s.parse())?;
