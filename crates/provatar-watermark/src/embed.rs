@@ -6,7 +6,7 @@ use provatar_types::Frame;
 use crate::detect::Whitener;
 use crate::filter::luma_into;
 use crate::key::Key;
-use crate::pattern::{CELL, GRID, Pattern, Payload, TILE, WINDOW, tile_pixels};
+use crate::pattern::{CELL, GRID, Pattern, Payload, TILE, WINDOW, tile_pixels_into};
 
 /// Strength, in luma levels, where the picture's local activity equals [`ACTIVITY_REF`].
 const BASE: f32 = 2.0;
@@ -52,6 +52,23 @@ struct Scratch {
     /// One row's squared mark and its visibility-weighted square.
     sq: Vec<f32>,
     weighted: Vec<f32>,
+    /// The payload's tile, in pixels.
+    tile: Vec<f32>,
+    blocks: Blocks,
+}
+
+/// Per-block working values (one block per copy of a cell).
+#[derive(Debug, Default, Clone)]
+struct Blocks {
+    sign: Vec<f32>,
+    host: Vec<f32>,
+    energy: Vec<f32>,
+    visible: Vec<f32>,
+    response: Vec<f32>,
+    along: Vec<f32>,
+    lean: Vec<f32>,
+    amplitude: Vec<f32>,
+    seen: Vec<f32>,
 }
 
 impl Embedder {
@@ -101,7 +118,6 @@ impl Embedder {
         let side = TILE * step;
         let cell_px = CELL * step;
         let cells = self.pattern.cell_values(payload);
-        let tile = tile_pixels(&cells, step);
         let Scratch {
             y,
             whitener,
@@ -111,7 +127,10 @@ impl Embedder {
             local,
             sq,
             weighted,
+            tile,
+            blocks: b,
         } = &mut self.scratch;
+        tile_pixels_into(&cells, step, tile);
         luma_into(frame.rgb(), y);
         #[expect(clippy::cast_precision_loss, reason = "a small factor")]
         let scale = step as f32;
@@ -119,18 +138,20 @@ impl Embedder {
         // but a crop keeps only some of them, and the picture under each copy differs — so the
         // picture's part is cancelled copy by copy, not only in the sum.
         let (bw, bh) = (width.div_ceil(cell_px), height.div_ceil(cell_px));
-        let blocks = bw * bh;
-        let sign: Vec<f32> = (0..blocks)
-            .map(|b| cells[((b / bw) % GRID) * GRID + (b % bw) % GRID])
-            .collect();
+        let pw = width.div_ceil(step);
+        b.sign.clear();
+        b.sign
+            .extend((0..bw * bh).map(|i| cells[((i / bw) % GRID) * GRID + (i % bw) % GRID]));
         // The detector's view of the picture; its activity also drives the mask.
         whitener.run(y, width, height, scale);
         whitener.local_activity(width, height, (3 * step).div_ceil(2), local);
         fold_plane(&whitener.white, width, step, plane);
-        let host = block_sums(plane, width.div_ceil(step), bw, bh);
-        // The nominal mark, and each block's energy.
-        let mut energy = vec![0f32; blocks];
-        let mut visible = vec![0f32; blocks];
+        block_sums(plane, pw, bw, bh, &mut b.host);
+        // The nominal mark, and each block's energy and visibility.
+        for v in [&mut b.energy, &mut b.visible] {
+            v.clear();
+            v.resize(bw * bh, 0.0);
+        }
         mark.resize(width * height, 0.0); // every element is written below
         for (yy, (((row, act), lum), near)) in mark
             .chunks_exact_mut(width)
@@ -154,8 +175,8 @@ impl Embedder {
             sq.extend(row.iter().map(|m| m * m));
             weighted.clear();
             weighted.extend(sq.iter().zip(near).map(|(q, &n)| q * visibility(n)));
-            let e_row = &mut energy[(yy / cell_px) * bw..][..bw];
-            let v_row = &mut visible[(yy / cell_px) * bw..][..bw];
+            let e_row = &mut b.energy[(yy / cell_px) * bw..][..bw];
+            let v_row = &mut b.visible[(yy / cell_px) * bw..][..bw];
             for (((q, v), e_block), v_block) in sq
                 .chunks(cell_px)
                 .zip(weighted.chunks(cell_px))
@@ -167,44 +188,58 @@ impl Embedder {
             }
         }
         whitener.response_plane(mark, width, height, scale, step, plane);
-        let response = block_sums(plane, width.div_ceil(step), bw, bh);
+        block_sums(plane, pw, bw, bh, &mut b.response);
         // What the picture does to each block, in units of the nominal mark's response: the
         // amplitude `tau + lean[b]` brings the block to `tau` times the nominal response.
-        let along: Vec<f32> = (0..blocks).map(|b| sign[b] * response[b]).collect();
-        let lean: Vec<f32> = (0..blocks)
-            .map(|b| {
-                if along[b] > 0.0 {
-                    -sign[b] * host[b] / along[b]
-                } else {
-                    0.0
-                }
-            })
-            .collect();
+        b.along.clear();
+        b.along
+            .extend(b.sign.iter().zip(&b.response).map(|(s, r)| s * r));
+        b.lean.clear();
+        b.lean.extend(
+            b.sign
+                .iter()
+                .zip(&b.host)
+                .zip(&b.along)
+                .map(|((s, h), &a)| if a > 0.0 { -s * h / a } else { 0.0 }),
+        );
         #[expect(clippy::cast_precision_loss, reason = "pixel counts")]
-        let budget = TARGET_MSE * (width * height) as f32;
-        #[expect(clippy::cast_precision_loss, reason = "pixel counts")]
-        let visible_budget = VISIBLE_BUDGET * (width * height) as f32;
-        let tau = solve_tau(&lean, &energy, budget, &visible, visible_budget);
-        let mut amplitude: Vec<f32> = lean.iter().map(|&l| amplitude_for(tau, l)).collect();
+        let pixels = (width * height) as f32;
+        let budget = TARGET_MSE * pixels;
+        let tau = solve_tau(
+            &b.lean,
+            &b.energy,
+            budget,
+            &b.visible,
+            VISIBLE_BUDGET * pixels,
+        );
+        b.amplitude.clear();
+        b.amplitude
+            .extend(b.lean.iter().map(|&l| amplitude_for(tau, l)));
         // The change is rounded to whole levels: measure what the detector will see of the
         // rounded change and correct each block's amplitude once.
-        let _ = rounded_change(delta, mark, &amplitude, width, bw, cell_px);
+        let _ = rounded_change(delta, mark, &b.amplitude, width, bw, cell_px);
         whitener.response_plane(delta, width, height, scale, step, plane);
-        let seen = block_sums(plane, width.div_ceil(step), bw, bh);
-        for b in 0..blocks {
-            if along[b] > 0.0 && amplitude[b] > MIN_AMPLITUDE * tau {
-                let shortfall = tau - sign[b] * (host[b] + seen[b]) / along[b];
-                amplitude[b] = (amplitude[b] + shortfall).clamp(MIN_AMPLITUDE * tau, GIVE_UP * tau);
+        block_sums(plane, pw, bw, bh, &mut b.seen);
+        for (((a, &along), (&s, &h)), &seen) in b
+            .amplitude
+            .iter_mut()
+            .zip(&b.along)
+            .zip(b.sign.iter().zip(&b.host))
+            .zip(&b.seen)
+        {
+            if along > 0.0 && *a > MIN_AMPLITUDE * tau {
+                let shortfall = tau - s * (h + seen) / along;
+                *a = (*a + shortfall).clamp(MIN_AMPLITUDE * tau, GIVE_UP * tau);
             }
         }
         // Keep the whole change within the energy budget after rounding.
-        let spent = rounded_change(delta, mark, &amplitude, width, bw, cell_px);
+        let spent = rounded_change(delta, mark, &b.amplitude, width, bw, cell_px);
         if spent > budget {
             let shrink = (budget / spent).sqrt();
-            for a in &mut amplitude {
+            for a in &mut b.amplitude {
                 *a *= shrink;
             }
-            let _ = rounded_change(delta, mark, &amplitude, width, bw, cell_px);
+            let _ = rounded_change(delta, mark, &b.amplitude, width, bw, cell_px);
         }
         for (px, &d) in frame.rgb_mut().chunks_exact_mut(3).zip(delta.iter()) {
             // A whole change of a few levels, split so the write is saturating byte
@@ -335,9 +370,10 @@ fn fold_plane(values: &[f32], width: usize, step: usize, plane: &mut Vec<f32>) {
 
 /// Each block's windowed sum (the detector's cell statistic for one copy of a cell) from a
 /// fine plane `pw` units wide: `bw × bh` blocks of `CELL × CELL` units.
-fn block_sums(plane: &[f32], pw: usize, bw: usize, bh: usize) -> Vec<f32> {
+fn block_sums(plane: &[f32], pw: usize, bw: usize, bh: usize, out: &mut Vec<f32>) {
     let ph = plane.len() / pw.max(1);
-    let mut out = vec![0f32; bw * bh];
+    out.clear();
+    out.resize(bw * bh, 0.0);
     for (b, o) in out.iter_mut().enumerate() {
         let (br, bc) = (b / bw, b % bw);
         let mut sum = 0.0;
@@ -357,7 +393,6 @@ fn block_sums(plane: &[f32], pw: usize, bw: usize, bh: usize) -> Vec<f32> {
         }
         *o = sum;
     }
-    out
 }
 
 /// Pixels per fine-grid unit: 2 on a 512-pixel frame (8-pixel cells, a 256-pixel tile), a

@@ -156,7 +156,7 @@ impl Pattern {
 
 /// The tile in pixels for `step` pixels per fine unit: `(TILE·step)²` values, row-major, each
 /// cell's value times a smooth bump (see [`WINDOW`]) evaluated at the pixel.
-pub(crate) fn tile_pixels(cell_values: &[f32], step: usize) -> Vec<f32> {
+pub(crate) fn tile_pixels_into(cell_values: &[f32], step: usize, tile: &mut Vec<f32>) {
     let cell_px = CELL * step;
     let side = TILE * step;
     #[expect(clippy::cast_precision_loss, reason = "small sizes")]
@@ -166,15 +166,16 @@ pub(crate) fn tile_pixels(cell_values: &[f32], step: usize) -> Vec<f32> {
             0.3 + 0.7 * (std::f32::consts::PI * t).sin()
         })
         .collect();
-    let mut tile = vec![0f32; side * side];
+    tile.resize(side * side, 0.0); // every element is written below
     for (y, row) in tile.chunks_exact_mut(side).enumerate() {
         let wy = bump[y % cell_px];
         let cells = &cell_values[(y / cell_px) * GRID..][..GRID];
-        for (x, t) in row.iter_mut().enumerate() {
-            *t = cells[x / cell_px] * wy * bump[x % cell_px];
+        for (cell, seg) in cells.iter().zip(row.chunks_exact_mut(cell_px)) {
+            for (t, b) in seg.iter_mut().zip(&bump) {
+                *t = cell * wy * b;
+            }
         }
     }
-    tile
 }
 
 /// CRC-32 (IEEE 802.3, reflected).
