@@ -36,7 +36,7 @@ use provatar_types::{ContentId, Frame};
 
 use crate::ecc;
 use crate::embed::{relative_gain, tile_step};
-use crate::filter::{BoxScratch, box_rows, luma, luma_into};
+use crate::filter::{BoxScratch, add_units, box_rows, luma, luma_into};
 use crate::key::Key;
 use crate::pattern::{
     CELL, GRID, ID_BITS, ID_SYMBOLS, INDEX_BITS, INDEX_SYMBOLS, Pattern, TILE, WINDOW,
@@ -569,6 +569,8 @@ pub(crate) fn whiten(y: &[f32], width: usize, height: usize, scale: f32) -> Vec<
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Whitener {
     boxes: BoxScratch,
+    /// One row of a response, before binning.
+    line: Vec<f32>,
     magnitude: Vec<f32>,
     /// Local mean absolute residual.
     pub(crate) activity: Vec<f32>,
@@ -589,6 +591,7 @@ impl Whitener {
             activity,
             weight: weights,
             white,
+            ..
         } = self;
         // Every element is written below: only the length needs setting.
         for v in [&mut *magnitude, &mut *activity, &mut *weights, &mut *white] {
@@ -654,24 +657,18 @@ impl Whitener {
         let pw = width.div_ceil(step);
         plane.clear();
         plane.resize(pw * height.div_ceil(step), 0.0);
-        let weights = &self.weight;
+        let (weights, line) = (&self.weight, &mut self.line);
         box_rows(d, width, height, r_mean, &mut self.boxes, |row, mean| {
             let at = row * width..(row + 1) * width;
-            let p_row = &mut plane[(row / step) * pw..][..pw];
-            let (d_row, w_row) = (&d[at.clone()], &weights[at]);
-            for (((p, d), mu), w) in p_row
-                .iter_mut()
-                .zip(d_row.chunks(step))
-                .zip(mean.chunks(step))
-                .zip(w_row.chunks(step))
-            {
-                *p += d
+            line.clear();
+            line.extend(
+                d[at.clone()]
                     .iter()
-                    .zip(mu)
-                    .zip(w)
-                    .map(|((v, m), w)| (v - m) * w)
-                    .sum::<f32>();
-            }
+                    .zip(mean)
+                    .zip(&weights[at])
+                    .map(|((v, m), w)| (v - m) * w),
+            );
+            add_units(&mut plane[(row / step) * pw..][..pw], line, step);
         });
     }
 }

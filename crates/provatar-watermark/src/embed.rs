@@ -4,7 +4,7 @@
 use provatar_types::Frame;
 
 use crate::detect::Whitener;
-use crate::filter::luma_into;
+use crate::filter::{add_units, luma_into};
 use crate::key::Key;
 use crate::pattern::{CELL, GRID, Pattern, Payload, TILE, WINDOW, tile_pixels_into};
 
@@ -361,10 +361,7 @@ fn fold_plane(values: &[f32], width: usize, step: usize, plane: &mut Vec<f32>) {
     plane.clear();
     plane.resize(pw * ph, 0.0);
     for (yy, row) in values.chunks_exact(width).enumerate() {
-        let p_row = &mut plane[(yy / step) * pw..][..pw];
-        for (p, unit) in p_row.iter_mut().zip(row.chunks(step)) {
-            *p += unit.iter().sum::<f32>();
-        }
+        add_units(&mut plane[(yy / step) * pw..][..pw], row, step);
     }
 }
 

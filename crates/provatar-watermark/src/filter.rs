@@ -122,6 +122,33 @@ pub(crate) fn box_rows(
     }
 }
 
+/// Adds `row` into `units`, `step` pixels per unit (the last unit may be short): the fine-grid
+/// binning of one row. Steps 1 and 2 — every frame up to 767 pixels — take straight paths.
+pub(crate) fn add_units(units: &mut [f32], row: &[f32], step: usize) {
+    match step {
+        1 => {
+            for (u, v) in units.iter_mut().zip(row) {
+                *u += v;
+            }
+        }
+        2 => {
+            let pairs = row.chunks_exact(2);
+            let tail = pairs.remainder();
+            for (u, p) in units.iter_mut().zip(pairs) {
+                *u += p[0] + p[1];
+            }
+            if let (Some(&t), Some(u)) = (tail.first(), units.get_mut(row.len() / 2)) {
+                *u += t;
+            }
+        }
+        _ => {
+            for (u, chunk) in units.iter_mut().zip(row.chunks(step)) {
+                *u += chunk.iter().sum::<f32>();
+            }
+        }
+    }
+}
+
 /// One-dimensional box mean with clamped edges.
 fn box_line(src: &[f32], dst: &mut [f32], r: usize, padded: &mut Vec<f32>) {
     let n = src.len();
@@ -191,6 +218,21 @@ const LANES: usize = 4;
 #[allow(clippy::cast_precision_loss, reason = "tests")]
 mod tests {
     use super::*;
+
+    #[test]
+    fn add_units_bins_every_pixel_once() {
+        for step in 1..5usize {
+            for n in 1..12usize {
+                let row: Vec<f32> = (0..n).map(|i| (i * i) as f32).collect();
+                let mut units = vec![0.0; n.div_ceil(step)];
+                add_units(&mut units, &row, step);
+                for (k, u) in units.iter().enumerate() {
+                    let want: f32 = row[k * step..((k + 1) * step).min(n)].iter().sum();
+                    assert!((u - want).abs() < 1e-6, "step {step} n {n} unit {k}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn box_line_matches_the_definition() {
