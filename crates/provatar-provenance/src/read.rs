@@ -1,0 +1,221 @@
+//! Reading a manifest back: validation against a trust store, and the assertions provatar
+//! writes, parsed.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use provatar_types::ContentId;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::spec::{CONSENT_LABEL, ConsentRef, SOFT_BINDING_ALG};
+
+/// X.509 trust anchors for C2PA signers (PEM).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustAnchors {
+    pem: String,
+}
+
+impl TrustAnchors {
+    /// No anchors: a valid manifest reads as valid but untrusted.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// The anchors of a trust store: every `*.pem` and `*.crt` in `DIR/c2pa/` (see
+    /// `keys/trust/README.md`). A store without that folder trusts no signer.
+    ///
+    /// # Errors
+    /// An unreadable folder or file.
+    pub fn from_dir(dir: &Path) -> Result<Self> {
+        let c2pa = dir.join("c2pa");
+        let mut pem = String::new();
+        if !c2pa.is_dir() {
+            return Ok(Self { pem });
+        }
+        let mut files: Vec<_> = std::fs::read_dir(&c2pa)
+            .map_err(Error::io(&c2pa))?
+            .filter_map(std::result::Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("pem") || x.eq_ignore_ascii_case("crt"))
+            })
+            .collect();
+        files.sort();
+        for f in files {
+            pem.push_str(&std::fs::read_to_string(&f).map_err(Error::io(&f))?);
+            pem.push('\n');
+        }
+        Ok(Self { pem })
+    }
+
+    fn context(&self) -> Result<c2pa::Context> {
+        let mut context = c2pa::Context::new();
+        if !self.pem.trim().is_empty() {
+            let settings = c2pa::settings::Settings::new()
+                .with_value("trust.trust_anchors", self.pem.clone())?;
+            context = context.with_settings(settings)?;
+        }
+        Ok(context)
+    }
+}
+
+/// What the manifest's validation concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManifestState {
+    /// Valid, and signed by a certificate that chains to a trust anchor.
+    Trusted,
+    /// Cryptographically valid, but the signer is not trusted here.
+    ValidUntrusted,
+    /// The manifest is broken: a hash, the signature or the structure does not check.
+    Invalid,
+    /// The file carries no manifest.
+    Absent,
+}
+
+impl ManifestState {
+    /// The state's name in reports: `trusted`, `valid-untrusted`, `invalid`, `absent`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Trusted => "trusted",
+            Self::ValidUntrusted => "valid-untrusted",
+            Self::Invalid => "invalid",
+            Self::Absent => "absent",
+        }
+    }
+}
+
+/// A manifest read back and validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManifestReport {
+    /// The validation's conclusion.
+    pub state: ManifestState,
+    /// C2PA validation status codes of what did not check (`assertion.bmffHash.mismatch`,
+    /// `signingCredential.untrusted`, …).
+    pub codes: Vec<String>,
+    /// The signer certificate's organisation and common name.
+    pub signer: Option<String>,
+    /// The signing time, when the signature carries one.
+    pub time: Option<String>,
+    /// The asset's title.
+    pub title: Option<String>,
+    /// The `c2pa.created` action's digital source type.
+    pub digital_source_type: Option<String>,
+    /// The watermark content id of the soft binding (provatar's algorithm only).
+    pub content_id: Option<ContentId>,
+    /// The consent reference.
+    pub consent: Option<ConsentRef>,
+    /// `cawg.training-mining`'s answer for AI training (`notAllowed`, `allowed`, …).
+    pub ai_training: Option<String>,
+}
+
+impl ManifestReport {
+    fn absent() -> Self {
+        Self {
+            state: ManifestState::Absent,
+            codes: Vec::new(),
+            signer: None,
+            time: None,
+            title: None,
+            digital_source_type: None,
+            content_id: None,
+            consent: None,
+            ai_training: None,
+        }
+    }
+}
+
+/// Reads and validates the manifest of the MP4 at `path`.
+///
+/// # Errors
+/// An unreadable file, or one that is not an MP4 the C2PA library can parse. A well-formed MP4
+/// without a manifest is not an error: its report says [`ManifestState::Absent`].
+pub fn read(path: &Path, trust: &TrustAnchors) -> Result<ManifestReport> {
+    let bytes = std::fs::read(path).map_err(Error::io(path))?;
+    read_bytes(bytes, "video/mp4", trust)
+}
+
+/// Reads and validates a manifest in `bytes` of media type `format` (`video/mp4`, or
+/// `application/c2pa` for a bare manifest store such as the local store keeps).
+///
+/// # Errors
+/// Bytes the C2PA library cannot parse as `format`.
+pub fn read_bytes(bytes: Vec<u8>, format: &str, trust: &TrustAnchors) -> Result<ManifestReport> {
+    let reader = match c2pa::Reader::from_context(trust.context()?)
+        .with_stream(format, Cursor::new(bytes))
+    {
+        Ok(r) => r,
+        Err(c2pa::Error::JumbfNotFound | c2pa::Error::ProvenanceMissing) => {
+            return Ok(ManifestReport::absent());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let state = match reader.validation_state() {
+        c2pa::ValidationState::Trusted => ManifestState::Trusted,
+        c2pa::ValidationState::Valid => ManifestState::ValidUntrusted,
+        c2pa::ValidationState::Invalid => ManifestState::Invalid,
+    };
+    let codes = reader
+        .validation_status()
+        .unwrap_or_default()
+        .iter()
+        .map(|s| s.code().to_owned())
+        .collect();
+    let mut report = ManifestReport {
+        state,
+        codes,
+        ..ManifestReport::absent()
+    };
+    let Some(manifest) = reader.active_manifest() else {
+        return Ok(report);
+    };
+    report.title = manifest.title().map(str::to_owned);
+    if let Some(info) = manifest.signature_info() {
+        let parts: Vec<&str> = [info.issuer.as_deref(), info.common_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        report.signer = (!parts.is_empty()).then(|| parts.join(", "));
+        report.time.clone_from(&info.time);
+    }
+    for assertion in manifest.assertions() {
+        let Ok(data) = assertion.value() else {
+            continue;
+        };
+        match assertion.label() {
+            "c2pa.actions" | "c2pa.actions.v2" => {
+                report.digital_source_type = data["actions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|a| a["action"] == "c2pa.created")
+                    .and_then(|a| a["digitalSourceType"].as_str())
+                    .map(str::to_owned);
+            }
+            "c2pa.soft-binding" if data["alg"] == SOFT_BINDING_ALG => {
+                report.content_id = data["blocks"][0]["value"]
+                    .as_str()
+                    .and_then(|v| v.parse().ok());
+            }
+            CONSENT_LABEL => report.consent = consent(data),
+            "cawg.training-mining" => {
+                report.ai_training = data["entries"]["cawg.ai_training"]["use"]
+                    .as_str()
+                    .map(str::to_owned);
+            }
+            _ => {}
+        }
+    }
+    Ok(report)
+}
+
+fn consent(data: &Value) -> Option<ConsentRef> {
+    let text = |k: &str| data[k].as_str().map(str::to_owned);
+    Some(ConsentRef {
+        credential_id: text("credential_id")?,
+        issuer: text("issuer")?,
+        licensee: text("licensee")?,
+        license_id: text("license_id"),
+    })
+}
