@@ -27,6 +27,13 @@ pub enum Error {
         /// The chain file.
         path: PathBuf,
     },
+    /// The C2PA library refused the signer's certificate (expired, not yet valid, or without
+    /// a signing EKU C2PA accepts).
+    #[error(
+        "the signer certificate was refused: {0} (C2PA needs a current Ed25519 leaf with the \
+         claim-signing, document-signing or email-protection EKU)"
+    )]
+    SignerCertificate(String),
     /// An external signer refused or failed.
     #[error("the external signer failed: {0}")]
     External(String),

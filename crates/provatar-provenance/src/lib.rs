@@ -60,7 +60,16 @@ pub fn sign(input: &Path, output: &Path, spec: &ManifestSpec, signer: &Signer) -
             .truncate(true)
             .open(&tmp)
             .map_err(Error::io(&tmp))?;
-        let manifest = builder.sign(&signer.c2pa(), "video/mp4", &mut source, &mut dest)?;
+        let manifest = builder
+            .sign(&signer.c2pa(), "video/mp4", &mut source, &mut dest)
+            .map_err(|e| {
+                let text = e.to_string();
+                if text.contains("certificate") {
+                    Error::SignerCertificate(text)
+                } else {
+                    Error::from(e)
+                }
+            })?;
         dest.sync_all().map_err(Error::io(&tmp))?;
         std::fs::rename(&tmp, output).map_err(Error::io(output))?;
         Ok(manifest)

@@ -238,3 +238,74 @@ fn signer_problems_are_refused_and_leave_no_output() {
     let err = Signer::from_files(&bad, &repo().join("keys/dev/signer.key")).unwrap_err();
     assert!(matches!(err, Error::SignerChain { .. }), "{err}");
 }
+
+/// A leaf (with `eku`, valid `from..until` years) under a fresh CA, as (chain PEM, key PEM).
+fn test_chain(eku: &[u64], from: i32, until: i32) -> (String, String) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
+        IsCa, KeyIdMethod, KeyPair, KeyUsagePurpose, date_time_ymd,
+    };
+    let ca_key = KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.distinguished_name = DistinguishedName::new();
+    ca.distinguished_name.push(DnType::OrganizationName, "test");
+    ca.distinguished_name.push(DnType::CommonName, "test CA");
+    ca.key_identifier_method = KeyIdMethod::Sha256;
+    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    ca.not_before = date_time_ymd(2000, 1, 1);
+    ca.not_after = date_time_ymd(2090, 1, 1);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let leaf_key = KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+    let mut leaf = CertificateParams::new(Vec::<String>::new()).unwrap();
+    leaf.distinguished_name = DistinguishedName::new();
+    leaf.distinguished_name
+        .push(DnType::OrganizationName, "test");
+    leaf.distinguished_name
+        .push(DnType::CommonName, "test signer");
+    leaf.use_authority_key_identifier_extension = true;
+    leaf.key_identifier_method = KeyIdMethod::Sha256;
+    leaf.is_ca = IsCa::ExplicitNoCa;
+    leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(eku.to_vec())];
+    leaf.not_before = date_time_ymd(from, 1, 1);
+    leaf.not_after = date_time_ymd(until, 1, 1);
+    let leaf_cert = leaf.signed_by(&leaf_key, &ca_cert, &ca_key).unwrap();
+    (
+        format!("{}{}", leaf_cert.pem(), ca_cert.pem()),
+        leaf_key.serialize_pem(),
+    )
+}
+
+#[test]
+fn expired_or_wrong_eku_certificates_are_refused_at_signing() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.mp4");
+    mp4(&plain);
+    let claim_signing = [1, 3, 6, 1, 4, 1, 62558, 2, 1];
+    let server_auth = [1, 3, 6, 1, 5, 5, 7, 3, 1];
+    for (name, eku, from, until, ok) in [
+        ("good", &claim_signing[..], 2020, 2080, true),
+        ("expired", &claim_signing[..], 2010, 2020, false),
+        ("not yet valid", &claim_signing[..], 2070, 2080, false),
+        ("server auth", &server_auth[..], 2020, 2080, false),
+    ] {
+        let (chain, key) = test_chain(eku, from, until);
+        let (chain_path, key_path) = (dir.path().join("chain.pem"), dir.path().join("k.key"));
+        std::fs::write(&chain_path, chain).unwrap();
+        std::fs::write(&key_path, key).unwrap();
+        let signed = dir.path().join(format!("{name}.mp4"));
+        let result = Signer::from_files(&chain_path, &key_path)
+            .and_then(|s| sign(&plain, &signed, &spec(), &s));
+        assert_eq!(
+            result.is_ok(),
+            ok,
+            "{name}: {:?}",
+            result.as_ref().map(|_| ())
+        );
+        if let Err(e) = result {
+            assert!(matches!(e, Error::SignerCertificate(_)), "{name}: {e}");
+        }
+        assert_eq!(signed.exists(), ok, "{name}");
+    }
+}
