@@ -205,6 +205,14 @@ mod tests {
         assert!(decode(&[0.0; 5], 80).is_none());
     }
 
+    /// `bits` encoded as ±1 symbols plus Gaussian noise of standard deviation `sigma`.
+    fn noisy(bits: &[bool], sigma: f32, rng: &mut Rng) -> Vec<f32> {
+        encode(bits)
+            .iter()
+            .map(|&b| (if b { 1.0 } else { -1.0 }) + sigma * rng.gauss())
+            .collect()
+    }
+
     #[test]
     fn corrects_heavy_noise_and_hard_errors() {
         let n = 80;
@@ -214,10 +222,7 @@ mod tests {
             let bits = payload(trial + 11, n);
             // Noise of standard deviation 0.85 on ±1 symbols (Eb/N0 ≈ 3.2 dB): ~12% of raw
             // signs wrong.
-            let soft: Vec<f32> = encode(&bits)
-                .iter()
-                .map(|&b| (if b { 1.0 } else { -1.0 }) + 0.85 * rng.gauss())
-                .collect();
+            let soft = noisy(&bits, 0.85, &mut rng);
             let raw_errors = soft
                 .iter()
                 .zip(encode(&bits))
@@ -251,10 +256,7 @@ mod tests {
         for trial in 0..40 {
             let bits = payload(trial + 101, n);
             // Noisier than above: the single best path fails often.
-            let soft: Vec<f32> = encode(&bits)
-                .iter()
-                .map(|&b| (if b { 1.0 } else { -1.0 }) + 1.15 * rng.gauss())
-                .collect();
+            let soft = noisy(&bits, 1.15, &mut rng);
             let list = decode_list(&soft, n, 16);
             assert_eq!(list.len(), 16);
             assert_eq!(list[0], decode(&soft, n).unwrap());
