@@ -43,17 +43,7 @@ pub fn decode(soft: &[f32], n: usize) -> Option<Vec<bool>> {
         return None;
     }
     let steps = n + K - 1;
-    // Branch outputs for each (state, input bit), as ±1 per generator.
-    let mut outputs = [[[0f32; 3]; 2]; STATES];
-    for (state, row) in outputs.iter_mut().enumerate() {
-        for (bit, out) in row.iter_mut().enumerate() {
-            #[expect(clippy::cast_possible_truncation, reason = "states fit a byte")]
-            let window = ((state as u8) << 1) | u8::from(bit == 1);
-            for (o, g) in out.iter_mut().zip(GENERATORS) {
-                *o = if parity(window & g) { 1.0 } else { -1.0 };
-            }
-        }
-    }
+    let outputs = branch_outputs();
     let mut metric = vec![f32::NEG_INFINITY; STATES];
     metric[0] = 0.0;
     let mut history: Vec<[u8; STATES]> = Vec::with_capacity(steps);
