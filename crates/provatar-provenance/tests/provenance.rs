@@ -45,6 +45,14 @@ fn mp4(path: &Path) {
     writer.finish().unwrap();
 }
 
+/// `DIR/plain.mp4` and its signed copy `DIR/signed.mp4` (dev keys), with the manifest.
+fn signed_sample(dir: &Path) -> (PathBuf, PathBuf, Vec<u8>) {
+    let (plain, signed) = (dir.join("plain.mp4"), dir.join("signed.mp4"));
+    mp4(&plain);
+    let manifest = sign(&plain, &signed, &spec(), &dev_signer()).unwrap();
+    (plain, signed, manifest)
+}
+
 fn spec() -> ManifestSpec {
     ManifestSpec {
         title: "signed.mp4".into(),
@@ -78,9 +86,7 @@ fn spec() -> ManifestSpec {
 #[test]
 fn signed_video_is_trusted_with_the_dev_anchor_and_valid_untrusted_without() {
     let dir = tempfile::tempdir().unwrap();
-    let (plain, signed) = (dir.path().join("plain.mp4"), dir.path().join("signed.mp4"));
-    mp4(&plain);
-    let manifest = sign(&plain, &signed, &spec(), &dev_signer()).unwrap();
+    let (plain, signed, manifest) = signed_sample(dir.path());
     assert!(!manifest.is_empty());
 
     let report = read(&signed, &dev_trust()).unwrap();
@@ -134,9 +140,7 @@ fn mdat_payload(bytes: &[u8]) -> usize {
 #[test]
 fn one_flipped_media_byte_makes_the_manifest_invalid() {
     let dir = tempfile::tempdir().unwrap();
-    let (plain, signed) = (dir.path().join("plain.mp4"), dir.path().join("signed.mp4"));
-    mp4(&plain);
-    sign(&plain, &signed, &spec(), &dev_signer()).unwrap();
+    let (_, signed, _) = signed_sample(dir.path());
     let mut bytes = std::fs::read(&signed).unwrap();
     let at = mdat_payload(&bytes) + 40;
     bytes[at] ^= 0x01;
@@ -151,9 +155,7 @@ fn one_flipped_media_byte_makes_the_manifest_invalid() {
 #[test]
 fn garbage_and_truncated_files_are_errors_not_panics() {
     let dir = tempfile::tempdir().unwrap();
-    let (plain, signed) = (dir.path().join("plain.mp4"), dir.path().join("signed.mp4"));
-    mp4(&plain);
-    sign(&plain, &signed, &spec(), &dev_signer()).unwrap();
+    let (_, signed, _) = signed_sample(dir.path());
     let bytes = std::fs::read(&signed).unwrap();
     for cut in [0, 7, 100, bytes.len() / 2, bytes.len() - 1] {
         // Either an error or a non-trusted verdict; never a panic, never "trusted".
@@ -171,9 +173,7 @@ fn garbage_and_truncated_files_are_errors_not_panics() {
 #[test]
 fn the_store_recovers_a_manifest_by_content_id() {
     let dir = tempfile::tempdir().unwrap();
-    let (plain, signed) = (dir.path().join("plain.mp4"), dir.path().join("signed.mp4"));
-    mp4(&plain);
-    let manifest = sign(&plain, &signed, &spec(), &dev_signer()).unwrap();
+    let (_, signed, manifest) = signed_sample(dir.path());
     // A remux (`ffmpeg -c copy`) drops the manifest...
     let remux = dir.path().join("remux.mp4");
     let status = std::process::Command::new("ffmpeg")

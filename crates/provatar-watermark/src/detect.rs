@@ -403,10 +403,14 @@ impl VideoDetector {
             .map(|(i, _)| candidates[i]);
         if let Some(c) = best {
             self.chosen = Some(c);
+            let whitener = &mut self.whitener;
             self.folds = self
                 .sync
                 .iter()
-                .map(|y| fold(&whiten(y, width, height, c.scale()), width, height, c))
+                .map(|y| {
+                    whitener.run(y, width, height, c.scale());
+                    fold(&whitener.white, width, height, c)
+                })
                 .collect();
         }
         self.sync.clear();
@@ -699,8 +703,14 @@ fn whitening_radii(scale: f32) -> (usize, usize) {
 
 /// Folds a whitened frame onto the fine grid (`TILE × TILE`) under a candidate geometry.
 pub(crate) fn fold(white: &[f32], width: usize, height: usize, c: Candidate) -> Vec<f32> {
-    let mut grid = Vec::new();
-    fold_into(white, width, height, c, &mut grid);
+    let (u_of, v_of) = fold_maps(width, height, c);
+    let mut grid = vec![0f32; TILE * TILE];
+    for (row, &v) in white.chunks_exact(width).zip(&v_of) {
+        let g = &mut grid[v * TILE..(v + 1) * TILE];
+        for (&value, &u) in row.iter().zip(&u_of) {
+            g[u] += value;
+        }
+    }
     grid
 }
 
@@ -724,25 +734,6 @@ fn fold_maps(width: usize, height: usize, c: Candidate) -> (Vec<usize>, Vec<usiz
         map(width, c.period_x, c.mirrored),
         map(height, c.period_y, false),
     )
-}
-
-/// [`fold`] into a reused buffer.
-pub(crate) fn fold_into(
-    white: &[f32],
-    width: usize,
-    height: usize,
-    c: Candidate,
-    grid: &mut Vec<f32>,
-) {
-    let (u_of, v_of) = fold_maps(width, height, c);
-    grid.clear();
-    grid.resize(TILE * TILE, 0.0);
-    for (row, &v) in white.chunks_exact(width).zip(&v_of) {
-        let g = &mut grid[v * TILE..(v + 1) * TILE];
-        for (&value, &u) in row.iter().zip(&u_of) {
-            g[u] += value;
-        }
-    }
 }
 
 fn sum_folds(folds: &[Vec<f32>]) -> Vec<f32> {
