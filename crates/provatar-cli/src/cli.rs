@@ -100,9 +100,6 @@ pub(crate) struct GenerateArgs {
     /// Motion controls.
     #[command(flatten)]
     pub(crate) controls: MotionControls,
-    /// Framing scale (1.0: face about 55% of the frame height).
-    #[arg(long, default_value_t = 1.0)]
-    pub(crate) head_distance: f32,
     /// Output width and height in pixels.
     #[arg(long, default_value_t = 512)]
     pub(crate) size: u32,
@@ -169,19 +166,24 @@ pub(crate) struct MotionControls {
     /// Expression.
     #[arg(long, value_enum, default_value_t = Emotion::Neutral)]
     pub(crate) emotion: Emotion,
-    /// Strength of the expression, 0..1.
+    /// Strength of the expression, 0..1 (resting expression and dynamics).
     #[arg(long, default_value_t = 0.5)]
     pub(crate) emotion_strength: f32,
-    /// Gaze direction as YAW,PITCH in degrees.
+    /// Gaze direction the eyes hold, YAW,PITCH in degrees (±30, ±20; positive yaw looks towards
+    /// the image's right, positive pitch up).
     #[arg(long, default_value = "0,0")]
     pub(crate) gaze: String,
-    /// Amount of head motion (0 = still).
+    /// Amount of head motion, 0..3 (0 = still, 1 = natural).
     #[arg(long, default_value_t = 1.0)]
     pub(crate) head_motion: f32,
-    /// Frames per second.
+    /// Framing, 0.5..3 (1.0: face about 55% of the frame height; 2.0: half that).
+    #[arg(long, default_value_t = 1.0)]
+    pub(crate) head_distance: f32,
+    /// Frames per second, 1..120.
     #[arg(long, default_value_t = 25)]
     pub(crate) fps: u32,
-    /// Random seed for reproducible motion.
+    /// Seed of blinks, saccades and head drift (the same seed and audio give the same track).
+    /// Without it a fresh seed is drawn and reported.
     #[arg(long)]
     pub(crate) seed: Option<u64>,
 }

@@ -7,10 +7,14 @@
 mod analyze;
 mod cli;
 mod gate;
+mod motion;
 mod probe;
 mod watermark;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::Context as _;
 
 use clap::Parser;
 
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
         Command::Consent(cmd) => gate::consent(&cmd),
         Command::License(cmd) => gate::license(&cmd),
         Command::Watermark(cmd) => watermark::run(&cmd),
+        Command::Motion(args) => motion::run(&args),
         other => Err(not_yet(&other)),
     };
     match result {
@@ -64,17 +69,39 @@ fn not_yet(command: &Command) -> anyhow::Error {
         Command::Demo(_) => ("demo", 8),
         Command::Generate(_) => ("generate", 8),
         Command::Verify(_) => ("verify", 8),
-        Command::Motion(_) => ("motion", 7),
         Command::Bench(_) => ("bench", 9),
         Command::Probe(_)
         | Command::Analyze(_)
         | Command::Keys(_)
         | Command::Consent(_)
         | Command::License(_)
-        | Command::Watermark(_) => unreachable!("implemented"),
+        | Command::Watermark(_)
+        | Command::Motion(_) => unreachable!("implemented"),
     };
     anyhow::anyhow!(
         "`provatar {name}` is not yet available in this build (it lands with issue #{issue}); \
          nothing was generated or checked"
     )
+}
+
+/// Writes `path` through a temporary file next to it, renamed into place only on success, so
+/// a failure leaves no partial output.
+pub(crate) fn write_whole(
+    path: &Path,
+    write: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let name = path
+        .file_name()
+        .with_context(|| format!("cannot write {}: not a file name", path.display()))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".partial-{}", std::process::id()));
+    let tmp: PathBuf = path.with_file_name(tmp_name);
+    let result = write(&tmp).and_then(|()| {
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

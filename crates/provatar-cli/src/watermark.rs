@@ -1,7 +1,7 @@
 //! `provatar watermark embed|detect`.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -10,8 +10,8 @@ use provatar::types::ContentId;
 use provatar::watermark::{Detection, Embedder, Key, Payload, VideoDetector, detect_frame};
 use serde::Serialize;
 
-use crate::Status;
 use crate::cli::WatermarkCommand;
+use crate::{Status, write_whole};
 
 pub(crate) fn run(cmd: &WatermarkCommand) -> anyhow::Result<Status> {
     match cmd {
@@ -154,25 +154,6 @@ fn embed_video(
         Ok(())
     })?;
     Ok(count)
-}
-
-/// Writes `path` through a temporary file next to it, renamed into place only on success, so
-/// a failure leaves no partial output.
-fn write_whole(path: &Path, write: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow::Result<()> {
-    let name = path
-        .file_name()
-        .with_context(|| format!("cannot write {}: not a file name", path.display()))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".partial-{}", std::process::id()));
-    let tmp: PathBuf = path.with_file_name(tmp_name);
-    let result = write(&tmp).and_then(|()| {
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 #[derive(Serialize)]

@@ -10,8 +10,10 @@ mod audio;
 mod frame;
 mod ids;
 mod limits;
+mod motion;
 
 pub use audio::{ANALYSIS_SAMPLE_RATE, Audio, PcmTrack};
 pub use frame::{Frame, FrameError, Yuv420Frame};
 pub use ids::{ContentId, ContentIdParseError, FrameIndex};
 pub use limits::Limits;
+pub use motion::{Blendshapes, Gaze, HeadPose, MotionFrame, MotionTrack, SHAPE_COUNT, Shape};

@@ -3,7 +3,8 @@
 //! Today it exposes media inspection ([`media::probe`]), face analysis ([`face::analyze`]), the
 //! consent gate ([`consent::Gate`]), the watermark ([`watermark::embed`],
 //! [`watermark::VideoDetector`]), C2PA provenance ([`provenance::sign`], [`provenance::read`],
-//! [`provenance::ManifestStore`]) and the shared types. The gated
+//! [`provenance::ManifestStore`]), speech-driven motion ([`motion::drive`],
+//! [`motion::MotionStream`]) and the shared types. The gated
 //! generation pipeline (`Generator`) and the verifier (`Verifier`) join here as the consent,
 //! face, motion, render, watermark and provenance crates land; there is deliberately no
 //! generation entry point yet rather than an ungated one.
@@ -13,6 +14,7 @@
 pub use provatar_consent as consent;
 pub use provatar_face as face;
 pub use provatar_media as media;
+pub use provatar_motion as motion;
 pub use provatar_provenance as provenance;
 pub use provatar_types as types;
 pub use provatar_watermark as watermark;
