@@ -17,7 +17,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use provatar_motion::quality::{blinks, lip_sync, mean_std, parse_phones};
+use provatar_motion::quality::{
+    CLASSES, blinks, closed_by_class, lip_sync, mean_std, parse_phones,
+};
 use provatar_motion::{Controls, Emotion, drive};
 use provatar_types::{Audio, Limits, Shape};
 
@@ -39,10 +41,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("## Lip sync (default controls, 25 fps)\n");
     println!(
-        "| clip | s | /p b m/ | closed ±1 frame | open vowels | jaw on open vowels | jaw on close vowels | open vowels shut | jaw in pauses | pauses shut | jaw–loudness r | blinks/min | blink s |"
+        "| clip | s | /p b m/ | closed ±1 frame | same, 0.3 s later | speech frames closed | open vowels | jaw on open vowels | jaw on close vowels | open vowels shut | jaw in pauses | pauses shut | jaw–loudness r | blinks/min | blink s |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut longest = (0.0, Audio::default());
+    let mut classes = [(0usize, 0usize); 5];
     for clip in &clips {
         let audio = load(clip)?;
         let tsv = std::fs::read_to_string(clip.with_extension("tsv"))?;
@@ -52,12 +55,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let q = lip_sync(&track, audio.samples(), &phones);
         let (_, rate, length) = blinks(&track);
         println!(
-            "| {} | {:.1} | {} | {:.2} | {} | {:.2} | {:.2} | {:.2} | {:.3} | {:.2} | {:.2} | {:.1} | {:.2} |",
+            "| {} | {:.1} | {} | {:.2} | {:.2} | {:.2} | {} | {:.2} | {:.2} | {:.2} | {:.3} | {:.2} | {:.2} | {:.1} | {:.2} |",
             clip.file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
             seconds,
             q.bilabials,
             q.bilabial_closure,
+            q.shifted_closure,
+            q.speech_closed,
             q.open_vowels,
             q.open_vowel_jaw,
             q.close_vowel_jaw,
@@ -68,11 +73,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             rate,
             length
         );
+        for (sum, c) in classes.iter_mut().zip(closed_by_class(&track, &phones)) {
+            sum.0 += c.0;
+            sum.1 += c.1;
+        }
         if seconds > longest.0 {
             longest = (seconds, audio);
         }
     }
     let audio = longest.1;
+    println!("\nFrames with the lips closed, by phoneme class (all clips above):\n");
+    println!("| phonemes | frames | lips closed |");
+    println!("|---|---|---|");
+    for (name, (frames, closed)) in CLASSES.iter().zip(classes) {
+        println!(
+            "| {name} | {frames} | {:.0} % |",
+            100.0 * closed as f32 / frames.max(1) as f32
+        );
+    }
     let mut rates = Vec::new();
     for seed in 0..10 {
         let c = Controls {

@@ -47,6 +47,10 @@ pub(crate) struct Hop {
     pub upper: f32,
     /// 3000–7000 Hz: frication, dB.
     pub high: f32,
+    /// 800–1300 Hz: where /m/'s murmur has its anti-resonance, dB.
+    pub nasal_low: f32,
+    /// 1600–2400 Hz: where /n/'s murmur has its anti-resonance, dB.
+    pub nasal_high: f32,
     /// Periodicity, 0 (noise) to 1 (a clean voice).
     pub voicing: f32,
     /// Pitch in Hz where voiced (voicing ≥ 0.45), else 0.
@@ -189,6 +193,8 @@ impl Analyzer {
             f2_high: db(band(out, 1700.0, 3000.0)),
             upper: db(band(out, 1000.0, 7000.0)),
             high: db(band(out, 3000.0, 7000.0)),
+            nasal_low: db(band(out, 800.0, 1300.0)),
+            nasal_high: db(band(out, 1600.0, 2400.0)),
             voicing: 0.0,
             f0: 0.0,
         };

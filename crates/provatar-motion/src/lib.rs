@@ -357,10 +357,16 @@ impl MotionStream {
         };
         let hops = [get(hop.saturating_sub(1)), get(hop), get(hop + 1)];
         let mean = |f: fn(&Mouth) -> f32| hops.iter().map(f).sum::<f32>() / 3.0;
-        let closure = hops[1].closure;
+        // The closure at the frame's own time. Lips: the jaw closes and the lips meet. Tongue:
+        // the jaw half closes and the lips stay a little apart.
+        let (stop, lips) = (hops[1].stop, hops[1].closure);
+        let other = stop - lips;
+        // While speaking, only the lips close the mouth: elsewhere it keeps a small gap.
+        let gap = 0.07 * mean(|m| m.activity) * (1.0 - lips);
         Mouth {
-            jaw: mean(|m| m.jaw) * (1.0 - 0.9 * closure),
-            closure,
+            jaw: (mean(|m| m.jaw) * (1.0 - 0.9 * lips - 0.5 * other) + 0.07 * other).max(gap),
+            stop,
+            closure: lips,
             funnel: mean(|m| m.funnel),
             pucker: mean(|m| m.pucker),
             stretch: mean(|m| m.stretch),

@@ -63,6 +63,53 @@ fn is_open_vowel(name: &str) -> bool {
     matches!(name.chars().next(), Some('a' | 'ɑ' | 'æ' | 'ɐ' | 'ɔ' | 'ɒ'))
 }
 
+/// Phoneme classes for [`closed_by_class`].
+pub const CLASSES: [&str; 5] = [
+    "/p b m/",
+    "/f v/",
+    "/t d n k g ŋ/",
+    "other consonants",
+    "vowels",
+];
+
+fn class_of(name: &str) -> usize {
+    let vowel = name
+        .chars()
+        .next()
+        .is_some_and(|c| "aɑæɐɔɒʌəɚɛeɪiʊuoᵻ".contains(c));
+    if is_bilabial(name) {
+        0
+    } else if matches!(name, "f" | "v") {
+        1
+    } else if matches!(name, "t" | "d" | "n" | "k" | "ɡ" | "g" | "ŋ") {
+        2
+    } else if vowel {
+        4
+    } else {
+        3
+    }
+}
+
+/// For each of [`CLASSES`]: frames inside such phonemes, and how many of them show the lips
+/// closed — how specific the closures are.
+pub fn closed_by_class(track: &MotionTrack, phones: &[Phone]) -> [(usize, usize); 5] {
+    let mut out = [(0, 0); 5];
+    #[expect(clippy::cast_precision_loss, reason = "frame numbers stay below 2^24")]
+    for k in 0..track.frames.len() {
+        let t = k as f32 / track.fps.max(1) as f32;
+        let Some(p) = phones.iter().find(|p| p.start <= t && t < p.end) else {
+            continue;
+        };
+        if p.name.is_empty() {
+            continue;
+        }
+        let c = &mut out[class_of(&p.name)];
+        c.0 += 1;
+        c.1 += usize::from(lip_opening(track, k) <= CLOSED);
+    }
+    out
+}
+
 /// What [`lip_sync`] measured.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LipSync {
@@ -70,6 +117,11 @@ pub struct LipSync {
     pub bilabials: usize,
     /// Share of them with the lips closed in some frame from one frame before to one after.
     pub bilabial_closure: f32,
+    /// The same test on the same windows moved 0.3 s later: what chance alone scores (a mouth
+    /// that closed on everything would score as high here as above).
+    pub shifted_closure: f32,
+    /// Share of frames inside phonemes (not pauses) with the lips closed.
+    pub speech_closed: f32,
     /// Open vowels (/a ɑ æ ɐ ɔ/) in the clip.
     pub open_vowels: usize,
     /// Mean jaw opening at their middles.
@@ -98,15 +150,25 @@ pub fn lip_sync(track: &MotionTrack, samples: &[f32], phones: &[Phone]) -> LipSy
     let n = track.frames.len();
     let frame_at = |t: f32| ((t * fps).round().max(0.0) as usize).min(n.saturating_sub(1));
     let mut out = LipSync::default();
-    let mut closed = 0;
+    let (mut closed, mut shifted) = (0, 0);
+    let closed_in = |a: f32, b: f32| {
+        (frame_at(a - 1.0 / fps)..=frame_at(b + 1.0 / fps)).any(|k| lip_opening(track, k) <= CLOSED)
+    };
     for p in phones.iter().filter(|p| is_bilabial(&p.name)) {
         out.bilabials += 1;
-        let (a, b) = (frame_at(p.start - 1.0 / fps), frame_at(p.end + 1.0 / fps));
-        if (a..=b).any(|k| lip_opening(track, k) <= CLOSED) {
-            closed += 1;
-        }
+        closed += usize::from(closed_in(p.start, p.end));
+        shifted += usize::from(closed_in(p.start + 0.3, p.end + 0.3));
     }
     out.bilabial_closure = closed as f32 / out.bilabials.max(1) as f32;
+    out.shifted_closure = shifted as f32 / out.bilabials.max(1) as f32;
+    let (mut inside, mut shut) = (0usize, 0usize);
+    for p in phones.iter().filter(|p| !p.name.is_empty()) {
+        for k in frame_at(p.start)..frame_at(p.end) {
+            inside += 1;
+            shut += usize::from(lip_opening(track, k) <= CLOSED);
+        }
+    }
+    out.speech_closed = shut as f32 / inside.max(1) as f32;
     let (mut jaw, mut shut) = (0.0, 0);
     for p in phones.iter().filter(|p| is_open_vowel(&p.name)) {
         out.open_vowels += 1;
