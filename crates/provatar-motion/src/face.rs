@@ -173,7 +173,7 @@ pub(crate) struct Face {
     gaze: (f32, f32),
     gaze_goal: (f32, f32),
     next_saccade: f32,
-    drift: [Drift; 3],
+    drift: [Drift; 4],
     nod: f32,
     brow: f32,
     roll_pitch: f32,
@@ -373,6 +373,7 @@ impl Face {
         let liveliness = 0.35 + 0.65 * speaking;
         let yaw_drift = self.drift_value(1, 0.9);
         let pitch_drift = self.drift_value(2, 0.7);
+        let roll_drift = self.drift_value(3, 1.2);
         // Nods: the chin dips on stressed syllables and comes back over ~0.3 s.
         let nod_k = 1.0 - (-self.dt / 0.12).exp();
         self.nod += nod_k * (mouth.emphasis * mouth.activity - self.nod);
@@ -381,10 +382,12 @@ impl Face {
         self.roll_pitch += tilt_k * (mouth.pitch / 6.0 - self.roll_pitch);
         self.breath_phase += std::f32::consts::TAU * 0.25 * self.dt;
         let breath = 0.3 * self.breath_phase.sin();
-        let yaw = gain * liveliness * 3.0 * yaw_drift;
+        // Amplitudes of a calm speaker in a video call: a few degrees of yaw, less pitch, a
+        // little roll.
+        let yaw = gain * liveliness * 4.5 * yaw_drift;
         let pitch =
-            gain * (liveliness * 1.8 * pitch_drift - 2.5 * self.nod + breath) + s * style.pitch_deg;
-        let roll = gain * (liveliness * 0.4 * yaw_drift + 1.5 * self.roll_pitch);
+            gain * (liveliness * 2.5 * pitch_drift - 2.5 * self.nod + breath) + s * style.pitch_deg;
+        let roll = gain * (liveliness * 2.0 * roll_drift + 1.5 * self.roll_pitch);
         HeadPose {
             yaw: yaw.to_radians(),
             pitch: pitch.to_radians(),

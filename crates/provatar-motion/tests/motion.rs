@@ -201,7 +201,17 @@ fn silence_is_a_calm_closed_mouth_that_still_lives() {
     let (_, gaze_std) = mean_std(t.frames.iter().map(|f| f.gaze.yaw.to_degrees()));
     assert!(pitch_std > 0.05, "frozen head: {pitch_std}");
     assert!(gaze_std > 0.05, "frozen eyes: {gaze_std}");
-    assert!(blinks(&t).0 >= 1, "no blink in 6 s of silence");
+    // Blinks go on (about 20 a minute, so a 6-s stretch may hold none for one seed).
+    let total: usize = (0..5)
+        .map(|seed| {
+            let c = Controls {
+                seed,
+                ..Controls::default()
+            };
+            blinks(&track(&audio, &c)).0
+        })
+        .sum();
+    assert!(total >= 5, "{total} blinks in 5 × 6 s of silence");
     // Calmer than speech.
     let (speech, _) = sample("speech-bilabial");
     let s = track(&speech, &Controls::default());
