@@ -45,7 +45,6 @@ fn unbuilt_commands_refuse_without_output() {
             "--out".into(),
             out_mp4.display().to_string(),
         ],
-        vec!["verify".into(), "x.mp4".into(), "--json".into()],
         vec!["bench".into()],
     ];
     for args in cases {

@@ -12,6 +12,7 @@ mod contract;
 mod gate;
 mod motion;
 mod probe;
+mod verify;
 mod watermark;
 
 use std::path::{Path, PathBuf};

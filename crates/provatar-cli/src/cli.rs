@@ -110,12 +110,14 @@ pub(crate) struct GenerateArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
-    /// The video to check.
+    /// The video to check (MP4).
     pub(crate) video: PathBuf,
-    /// Trust store directory.
+    /// Trust store directory: c2pa/ signer anchors, issuers/, revocations/ (default: the
+    /// `PROVATAR_TRUST` environment variable, else keys/trust).
     #[arg(long)]
     pub(crate) trust: Option<PathBuf>,
-    /// Manifest store directory (to recover stripped manifests).
+    /// Manifest store directory, where stripped manifests are recovered by the watermark's
+    /// content id (default: `PROVATAR_STORE`, else ~/.local/share/provatar/manifests if present).
     #[arg(long)]
     pub(crate) store: Option<PathBuf>,
     /// Print the report as one JSON object on stdout.

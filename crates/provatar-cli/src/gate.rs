@@ -47,7 +47,7 @@ pub(crate) fn keys(cmd: &KeysCommand) -> anyhow::Result<Status> {
 }
 
 /// The trust directory: `--trust`, else `$PROVATAR_TRUST`, else `keys/trust`.
-fn trust_dir(flag: Option<&PathBuf>) -> PathBuf {
+pub(crate) fn trust_dir(flag: Option<&PathBuf>) -> PathBuf {
     flag.cloned()
         .or_else(|| std::env::var_os("PROVATAR_TRUST").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("keys/trust"))

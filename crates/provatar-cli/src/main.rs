@@ -9,6 +9,7 @@ mod cli;
 mod gate;
 mod motion;
 mod probe;
+mod verify;
 mod watermark;
 
 use std::path::{Path, PathBuf};
@@ -51,6 +52,7 @@ fn main() -> ExitCode {
         Command::License(cmd) => gate::license(&cmd),
         Command::Watermark(cmd) => watermark::run(&cmd),
         Command::Motion(args) => motion::run(&args),
+        Command::Verify(args) => verify::run(&args),
         other => Err(not_yet(&other)),
     };
     match result {
@@ -68,7 +70,6 @@ fn not_yet(command: &Command) -> anyhow::Error {
     let (name, issue) = match command {
         Command::Demo(_) => ("demo", 8),
         Command::Generate(_) => ("generate", 8),
-        Command::Verify(_) => ("verify", 8),
         Command::Bench(_) => ("bench", 9),
         Command::Probe(_)
         | Command::Analyze(_)
@@ -76,7 +77,8 @@ fn not_yet(command: &Command) -> anyhow::Error {
         | Command::Consent(_)
         | Command::License(_)
         | Command::Watermark(_)
-        | Command::Motion(_) => unreachable!("implemented"),
+        | Command::Motion(_)
+        | Command::Verify(_) => unreachable!("implemented"),
     };
     anyhow::anyhow!(
         "`provatar {name}` is not yet available in this build (it lands with issue #{issue}); \

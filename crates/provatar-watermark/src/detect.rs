@@ -906,8 +906,9 @@ fn anomalies(frames: &[FrameReport]) -> Vec<FrameAnomaly> {
     for (p, f) in frames.iter().enumerate() {
         #[expect(clippy::cast_possible_truncation, reason = "indices wrap at 2^16")]
         let expected = base.wrapping_add(p as u16);
-        if f.frame_index.is_none() && median >= 2.0 * FRAME_Z && f.score < 1.0 {
-            // Clearly unmarked among clearly marked frames.
+        if f.frame_index.is_none() && median >= 1.5 * FRAME_Z && f.score < 1.0 {
+            // Clearly unmarked among clearly marked frames: a marked frame scoring under 1
+            // where the typical one scores 6 or more is a 5-sigma event.
             if let Some(last) = out.last_mut()
                 && last.kind == AnomalyKind::Unmarked
                 && last.frame + last.frames == p

@@ -18,3 +18,10 @@ pub use provatar_motion as motion;
 pub use provatar_provenance as provenance;
 pub use provatar_types as types;
 pub use provatar_watermark as watermark;
+
+mod verify;
+
+pub use verify::{
+    AnomalyFacts, Check, ConsentFacts, ManifestFacts, Verdict, Verifier, VerifyError, VerifyReport,
+    WatermarkFacts,
+};

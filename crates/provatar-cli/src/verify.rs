@@ -1,0 +1,78 @@
+//! `provatar verify VIDEO [--trust DIR] [--store DIR] [--json]`.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use provatar::{Verdict, Verifier, VerifyReport};
+
+use crate::Status;
+use crate::cli::VerifyArgs;
+
+pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Status> {
+    let trust = crate::gate::trust_dir(args.trust.as_ref());
+    let named = args.trust.is_some() || std::env::var_os("PROVATAR_TRUST").is_some();
+    let trust = if named || trust.is_dir() {
+        Some(trust)
+    } else {
+        // No trust store named and none at the default place: trust nothing, and say so.
+        eprintln!(
+            "provatar: no trust store at {}: no signer or consent issuer is trusted (use --trust DIR)",
+            trust.display()
+        );
+        None
+    };
+    let store = args
+        .store
+        .clone()
+        .or_else(|| default_store().filter(|d| d.is_dir()));
+    let verifier = Verifier::new(trust.as_deref(), store.as_deref())?;
+    let report = verifier.verify(&args.video)?;
+    if args.json {
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer(&mut stdout, &report).context("cannot print the report")?;
+        writeln!(stdout).context("cannot print the report")?;
+    }
+    print_human(&report);
+    Ok(if report.verdict.is_good() {
+        Status::Success
+    } else {
+        Status::Failure
+    })
+}
+
+/// Where `generate` keeps every signed manifest and `verify` looks for stripped ones:
+/// `$PROVATAR_STORE`, else `$XDG_DATA_HOME/provatar/manifests`, else
+/// `~/.local/share/provatar/manifests`.
+pub(crate) fn default_store() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("PROVATAR_STORE") {
+        return Some(PathBuf::from(dir));
+    }
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(data.join("provatar/manifests"))
+}
+
+fn print_human(report: &VerifyReport) {
+    let headline = match report.verdict {
+        Verdict::Authentic => "AUTHENTIC — a signed provatar video, unaltered",
+        Verdict::Recovered => {
+            "RECOVERED — a copy (re-encoded or stripped) whose provenance was found by its watermark"
+        }
+        Verdict::Tampered => "TAMPERED — the evidence shows edits or contradicts itself",
+        Verdict::Unknown => "UNKNOWN — no trusted provenance found",
+    };
+    eprintln!("{}: {headline}", report.file);
+    for c in &report.checks {
+        eprintln!(
+            "  {} {}: {}",
+            if c.ok { "ok  " } else { "FAIL" },
+            c.name,
+            c.detail
+        );
+    }
+    if let Some(t) = &report.manifest.digital_source_type {
+        eprintln!("  source type: {t}");
+    }
+}

@@ -1,0 +1,600 @@
+//! The verifier: is this video a provatar avatar, unaltered, and whose consent does it carry?
+//!
+//! Three independent pieces of evidence are combined:
+//! - the **C2PA manifest** embedded in the MP4 (signature, trust chain, hash of the media);
+//! - the **watermark** in the frames (content id, frame indices), which survives re-encoding,
+//!   scaling and cropping that strip the manifest;
+//! - the **manifest store**, where every signed manifest is kept by content id, so a copy whose
+//!   manifest was stripped can still be traced (C2PA manifest recovery by soft binding).
+//!
+//! Verdicts:
+//! - `authentic`: a valid manifest from a trusted signer, the watermark in the frames with the
+//!   manifest's content id, no frame cut, inserted or reordered;
+//! - `recovered`: no manifest in the file, but the watermark's content id finds a manifest in the
+//!   store whose signature is valid and trusted (its media hash is expected not to match: it
+//!   covered the original file) — e.g. a re-encoded copy;
+//! - `tampered`: a manifest that does not validate, a watermark that disagrees with it or is
+//!   missing from a signed video, or frames cut, inserted or reordered;
+//! - `unknown`: neither a trusted manifest nor a traceable watermark.
+//!
+//! The consent reference is reported beside the verdict (issuer trusted, credential revoked):
+//! a revoked consent does not make a video less authentic, but a platform will want to know.
+
+use std::path::{Path, PathBuf};
+
+use provatar_consent::TrustStore;
+use provatar_media::{Limits, VideoDecoder};
+use provatar_provenance::{ManifestReport, ManifestState, ManifestStore, TrustAnchors};
+use provatar_types::ContentId;
+use provatar_watermark::{Detection, Key, VideoDetector};
+use serde::Serialize;
+
+/// Why a video could not be verified at all (a verdict needs a readable video).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The file cannot be read or decoded as an MP4 video.
+    #[error("cannot read the video {path}: {reason}")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The trust store or the manifest store cannot be used.
+    #[error("cannot use {what} {path}: {reason}")]
+    Setup {
+        /// `the trust store` or `the manifest store`.
+        what: &'static str,
+        /// Its directory.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// The verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Valid, trusted manifest and matching watermark.
+    Authentic,
+    /// No manifest, but the watermark leads to a trusted manifest in the store.
+    Recovered,
+    /// The evidence contradicts itself or shows edits.
+    Tampered,
+    /// Neither a trusted manifest nor a traceable watermark.
+    Unknown,
+}
+
+impl Verdict {
+    /// The lowercase name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Authentic => "authentic",
+            Self::Recovered => "recovered",
+            Self::Tampered => "tampered",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// Whether the provenance holds (`authentic` or `recovered`).
+    pub const fn is_good(self) -> bool {
+        matches!(self, Self::Authentic | Self::Recovered)
+    }
+}
+
+/// What the manifest said.
+#[derive(Debug, Clone, Serialize)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "the report's JSON fields, as DESIGN.md names them"
+)]
+pub struct ManifestFacts {
+    /// A manifest was found — in the file, or in the store (`recovered`).
+    pub present: bool,
+    /// It came from the store, not the file.
+    pub recovered: bool,
+    /// Its signature and hashes check (for a recovered one: all but the media hash).
+    pub valid: bool,
+    /// Its signer chains to a trust anchor.
+    pub trusted: bool,
+    /// `trusted`, `valid-untrusted`, `invalid` or `absent` (the file's own manifest).
+    pub state: &'static str,
+    /// The signer's organisation and common name.
+    pub signer: Option<String>,
+    /// The `c2pa.created` action's digital source type.
+    pub digital_source_type: Option<String>,
+    /// The soft binding's content id.
+    pub content_id: Option<String>,
+    /// `cawg.training-mining`'s answer for AI training.
+    pub ai_training: Option<String>,
+    /// C2PA validation codes of what did not check.
+    pub codes: Vec<String>,
+}
+
+/// What the watermark detector found.
+#[derive(Debug, Clone, Serialize)]
+pub struct WatermarkFacts {
+    /// The mark is present (p ≤ 1e-9).
+    pub detected: bool,
+    /// The content id it carries, when read.
+    pub content_id: Option<String>,
+    /// Upper bound on the chance of this score without the mark.
+    pub p_value: f64,
+    /// The detector's score.
+    pub score: f32,
+    /// Frames decoded.
+    pub frames: usize,
+    /// Frames whose own score shows the mark.
+    pub frames_marked: usize,
+    /// Samples the decoder rejected (a damaged stream).
+    pub undecodable_frames: usize,
+    /// Cut, reordered or unmarked runs of frames.
+    pub frame_anomalies: Vec<AnomalyFacts>,
+}
+
+/// One run of frames the frame indices flag.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnomalyFacts {
+    /// `cut`, `reordered` or `unmarked`.
+    pub kind: &'static str,
+    /// First frame of the run (decoded order, from 0).
+    pub frame: usize,
+    /// Frames in the run.
+    pub frames: usize,
+    /// The index expected there.
+    pub expected_index: Option<u16>,
+    /// The index found.
+    pub found_index: Option<u16>,
+}
+
+/// The consent reference and what the trust store says of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentFacts {
+    /// The consent credential's id.
+    pub id: String,
+    /// Its issuer (a DID).
+    pub issuer: String,
+    /// The licensee it names.
+    pub licensee: String,
+    /// The integrator license's id.
+    pub license_id: Option<String>,
+    /// The issuer is in the trust store.
+    pub issuer_trusted: bool,
+    /// When the issuer revoked the credential, if a revocation list at hand says so.
+    pub revoked_at: Option<String>,
+    /// Trusted issuer and not revoked.
+    pub valid: bool,
+}
+
+/// One check, in plain words.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// What was checked.
+    pub name: &'static str,
+    /// Whether it passed.
+    pub ok: bool,
+    /// What was found.
+    pub detail: String,
+}
+
+/// Everything the verifier found.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// The file checked.
+    pub file: String,
+    /// The conclusion.
+    pub verdict: Verdict,
+    /// The manifest.
+    pub manifest: ManifestFacts,
+    /// The watermark.
+    pub watermark: WatermarkFacts,
+    /// The consent reference, when a manifest names one.
+    pub consent: Option<ConsentFacts>,
+    /// Each check and its result.
+    pub checks: Vec<Check>,
+}
+
+/// Checks videos against a trust store and (optionally) a manifest store.
+pub struct Verifier {
+    anchors: TrustAnchors,
+    trust: TrustStore,
+    store: Option<ManifestStore>,
+    key: Key,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("trust", &self.trust.dir())
+            .field("store", &self.store.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Verifier {
+    /// A verifier trusting `trust_dir` (`c2pa/` anchors, `issuers/`, `revocations/`; `None`
+    /// trusts no one), looking up stripped manifests in `store_dir` when given, with the
+    /// public watermark key.
+    ///
+    /// # Errors
+    /// [`VerifyError::Setup`] when a directory cannot be loaded.
+    pub fn new(trust_dir: Option<&Path>, store_dir: Option<&Path>) -> Result<Self, VerifyError> {
+        let setup = |what, path: &Path, reason: String| VerifyError::Setup {
+            what,
+            path: path.to_path_buf(),
+            reason,
+        };
+        let (trust, anchors) = match trust_dir {
+            Some(dir) => (
+                TrustStore::load(dir).map_err(|e| setup("the trust store", dir, e.to_string()))?,
+                TrustAnchors::from_dir(dir)
+                    .map_err(|e| setup("the trust store", dir, e.to_string()))?,
+            ),
+            None => (TrustStore::empty(), TrustAnchors::none()),
+        };
+        let store = match store_dir {
+            Some(dir) if dir.is_dir() => Some(
+                ManifestStore::open(dir)
+                    .map_err(|e| setup("the manifest store", dir, e.to_string()))?,
+            ),
+            Some(dir) => {
+                return Err(setup(
+                    "the manifest store",
+                    dir,
+                    "not a directory".to_owned(),
+                ));
+            }
+            None => None,
+        };
+        Ok(Self {
+            anchors,
+            trust,
+            store,
+            key: Key::public(),
+            limits: Limits::default(),
+        })
+    }
+
+    /// Uses another watermark key (the generator's, when it marked with a private one).
+    #[must_use]
+    pub fn with_key(mut self, key: Key) -> Self {
+        self.key = key;
+        self
+    }
+
+    /// Verifies the MP4 at `path`.
+    ///
+    /// # Errors
+    /// [`VerifyError::Unreadable`] when the file is not a readable video.
+    pub fn verify(&self, path: &Path) -> Result<VerifyReport, VerifyError> {
+        let unreadable = |reason: String| VerifyError::Unreadable {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let meta = std::fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
+        if meta.len() > self.limits.max_file_bytes {
+            return Err(unreadable(format!(
+                "{} bytes is over the {}-byte limit",
+                meta.len(),
+                self.limits.max_file_bytes
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+        let (detection, damaged) = self.watermark(bytes.clone()).map_err(unreadable)?;
+        // A manifest that cannot even be parsed is as good as a broken one.
+        let embedded = provatar_provenance::read_bytes(bytes, "video/mp4", &self.anchors)
+            .unwrap_or_else(|e| broken_manifest(&e.to_string()));
+        Ok(self.judge(path, &embedded, &detection, damaged))
+    }
+
+    /// Detects the watermark over every frame; also counts samples the decoder rejected (a
+    /// damaged stream is judged, not refused, once some of it decodes).
+    fn watermark(&self, bytes: Vec<u8>) -> Result<(Detection, usize), String> {
+        let mut decoder =
+            VideoDecoder::from_bytes(bytes, &self.limits).map_err(|e| e.to_string())?;
+        let mut detector = VideoDetector::new(&self.key);
+        let (mut damaged, mut first_error) = (0usize, None);
+        loop {
+            match decoder.next_frame() {
+                Ok(Some(decoded)) => {
+                    let frame = decoder
+                        .to_rgb(&decoded.picture)
+                        .map_err(|e| e.to_string())?;
+                    detector.push(&frame).map_err(|e| e.to_string())?;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    damaged += 1;
+                    first_error.get_or_insert_with(|| e.to_string());
+                    // Each error consumes a sample; a decoder that keeps failing without
+                    // consuming any is given up on.
+                    if damaged > detector.frames() + 1000 {
+                        break;
+                    }
+                }
+            }
+        }
+        if detector.frames() == 0 {
+            return Err(first_error.unwrap_or_else(|| "the video holds no frames".to_owned()));
+        }
+        Ok((detector.finish(), damaged))
+    }
+
+    fn recover(&self, id: ContentId) -> Option<ManifestReport> {
+        let bytes = self.store.as_ref()?.recover(id).ok()??;
+        provatar_provenance::read_bytes(bytes, "application/c2pa", &self.anchors).ok()
+    }
+
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one decision table, easier to audit in one place"
+    )]
+    fn judge(
+        &self,
+        path: &Path,
+        embedded: &ManifestReport,
+        wm: &Detection,
+        damaged: usize,
+    ) -> VerifyReport {
+        let mut checks = Vec::new();
+        let mut check = |name, ok, detail: String| checks.push(Check { name, ok, detail });
+        let wm_id = wm.content_id.filter(|_| wm.detected);
+        let anomalies: Vec<AnomalyFacts> = wm
+            .frame_anomalies
+            .iter()
+            .map(|a| AnomalyFacts {
+                kind: a.kind.name(),
+                frame: a.frame,
+                frames: a.frames,
+                expected_index: a.expected_index,
+                found_index: a.found_index,
+            })
+            .collect();
+
+        // The manifest: the file's own, else one recovered by the watermark's content id.
+        let (manifest, recovered) = match embedded.state {
+            ManifestState::Absent => match wm_id.and_then(|id| self.recover(id)) {
+                Some(m) => (Some(m), true),
+                None => (None, false),
+            },
+            _ => (Some(embedded.clone()), false),
+        };
+        let (valid, trusted) = match &manifest {
+            None => (false, false),
+            Some(m) if recovered => {
+                // The stored manifest's media hash covered the original file; everything else
+                // (signature, chain, trust) must check.
+                let ok = m.codes.iter().all(|c| is_binding_mismatch(c));
+                (ok, ok)
+            }
+            Some(m) => (
+                matches!(
+                    m.state,
+                    ManifestState::Trusted | ManifestState::ValidUntrusted
+                ),
+                m.state == ManifestState::Trusted,
+            ),
+        };
+        match (&manifest, recovered) {
+            (None, _) if self.store.is_none() || wm_id.is_none() => check(
+                "manifest",
+                false,
+                "no C2PA manifest in the file".to_owned(),
+            ),
+            (None, _) => check(
+                "manifest",
+                false,
+                "no C2PA manifest in the file, and none in the manifest store for the watermark's content id".to_owned(),
+            ),
+            (Some(m), false) => check(
+                "manifest",
+                trusted,
+                match m.state {
+                    ManifestState::Trusted => format!(
+                        "valid C2PA manifest signed by {}, a trusted signer",
+                        m.signer.as_deref().unwrap_or("an unnamed signer")
+                    ),
+                    ManifestState::ValidUntrusted => format!(
+                        "valid C2PA manifest, but its signer {} is not in the trust store",
+                        m.signer.as_deref().unwrap_or("(unnamed)")
+                    ),
+                    _ => format!(
+                        "the C2PA manifest does not validate ({})",
+                        m.codes.join(", ")
+                    ),
+                },
+            ),
+            (Some(m), true) => check(
+                "manifest",
+                trusted,
+                if trusted {
+                    format!(
+                        "no manifest in the file; the manifest store holds one for its content id, signed by {}, a trusted signer",
+                        m.signer.as_deref().unwrap_or("an unnamed signer")
+                    )
+                } else {
+                    format!(
+                        "no manifest in the file; the store's manifest for its content id does not check ({})",
+                        m.codes.join(", ")
+                    )
+                },
+            ),
+        }
+
+        // The watermark and its agreement with the manifest.
+        let bound = manifest.as_ref().and_then(|m| m.content_id);
+        check(
+            "watermark",
+            wm.detected,
+            if wm.detected {
+                format!(
+                    "found in {} of {} frames (p ≤ {:.1e}), content id {}",
+                    wm.frames_marked,
+                    wm.frames,
+                    wm.p_value,
+                    wm_id.map_or_else(|| "unread".to_owned(), |c| c.to_string())
+                )
+            } else {
+                format!("not found in {} frames", wm.frames)
+            },
+        );
+        let agree = match (bound, wm_id) {
+            (Some(b), Some(w)) => b == w,
+            _ => false,
+        };
+        if manifest.is_some() {
+            check(
+                "watermark matches manifest",
+                agree,
+                match (bound, wm_id) {
+                    (Some(b), Some(w)) if b == w => format!("both carry content id {b}"),
+                    (Some(b), Some(w)) => {
+                        format!("the manifest binds content id {b}, the frames carry {w}")
+                    }
+                    (Some(b), None) => {
+                        format!(
+                            "the manifest binds content id {b}, but the frames carry no readable id"
+                        )
+                    }
+                    (None, _) => "the manifest has no watermark soft binding".to_owned(),
+                },
+            );
+        }
+        check(
+            "frames",
+            anomalies.is_empty() && damaged == 0,
+            if anomalies.is_empty() && damaged == 0 {
+                "no frame cut, inserted or reordered".to_owned()
+            } else {
+                let mut parts: Vec<String> = anomalies
+                    .iter()
+                    .map(|a| format!("{} run of {} at frame {}", a.kind, a.frames, a.frame))
+                    .collect();
+                if damaged > 0 {
+                    parts.push(format!("{damaged} frames do not decode (damaged stream)"));
+                }
+                parts.join("; ")
+            },
+        );
+
+        // Consent.
+        let consent = manifest.as_ref().and_then(|m| m.consent.as_ref()).map(|c| {
+            let issuer_trusted = self.trust.issuers().iter().any(|i| i == &c.issuer);
+            let revoked_at = self
+                .trust
+                .revocation(&c.issuer, &c.credential_id)
+                .map(|r| r.revoked_at.clone());
+            ConsentFacts {
+                id: c.credential_id.clone(),
+                issuer: c.issuer.clone(),
+                licensee: c.licensee.clone(),
+                license_id: c.license_id.clone(),
+                issuer_trusted,
+                valid: issuer_trusted && revoked_at.is_none(),
+                revoked_at,
+            }
+        });
+        if let Some(c) = &consent {
+            check(
+                "consent",
+                c.valid,
+                match (&c.revoked_at, c.issuer_trusted) {
+                    (Some(at), _) => format!("credential {} was revoked at {at}", c.id),
+                    (None, false) => format!(
+                        "credential {} from {}, an issuer not in the trust store",
+                        c.id, c.issuer
+                    ),
+                    (None, true) => format!(
+                        "credential {} from a trusted issuer, not revoked (licensee {})",
+                        c.id, c.licensee
+                    ),
+                },
+            );
+        }
+
+        let edited = !anomalies.is_empty() || damaged > 0;
+        let verdict = match (&manifest, recovered) {
+            (Some(m), false) if m.state == ManifestState::Invalid => Verdict::Tampered,
+            (Some(_), _) if !trusted => Verdict::Unknown,
+            (Some(_), _) if !agree || edited => Verdict::Tampered,
+            (Some(_), false) => Verdict::Authentic,
+            (Some(_), true) => Verdict::Recovered,
+            (None, _) if wm.detected && edited => Verdict::Tampered,
+            (None, _) => Verdict::Unknown,
+        };
+
+        let facts = manifest.as_ref().map_or_else(
+            || ManifestFacts {
+                present: false,
+                recovered: false,
+                valid: false,
+                trusted: false,
+                state: embedded.state.name(),
+                signer: None,
+                digital_source_type: None,
+                content_id: None,
+                ai_training: None,
+                codes: Vec::new(),
+            },
+            |m| ManifestFacts {
+                present: true,
+                recovered,
+                valid,
+                trusted,
+                state: embedded.state.name(),
+                signer: m.signer.clone(),
+                digital_source_type: m.digital_source_type.clone(),
+                content_id: m.content_id.map(|c| c.to_string()),
+                ai_training: m.ai_training.clone(),
+                codes: m.codes.clone(),
+            },
+        );
+        VerifyReport {
+            file: path.display().to_string(),
+            verdict,
+            manifest: facts,
+            watermark: WatermarkFacts {
+                detected: wm.detected,
+                content_id: wm_id.map(|c| c.to_string()),
+                p_value: wm.p_value,
+                score: wm.score,
+                frames: wm.frames,
+                frames_marked: wm.frames_marked,
+                undecodable_frames: damaged,
+                frame_anomalies: anomalies,
+            },
+            consent,
+            checks,
+        }
+    }
+}
+
+/// Codes that only say the manifest's media hash does not match this file — expected of a
+/// manifest recovered for a re-encoded copy.
+fn is_binding_mismatch(code: &str) -> bool {
+    [
+        "assertion.bmffHash.",
+        "assertion.dataHash.",
+        "assertion.boxesHash.",
+    ]
+    .iter()
+    .any(|p| code.starts_with(p))
+}
+
+/// What an unparseable manifest reads as: present and invalid.
+fn broken_manifest(reason: &str) -> ManifestReport {
+    ManifestReport {
+        state: ManifestState::Invalid,
+        codes: vec![format!("manifest.unreadable ({reason})")],
+        signer: None,
+        time: None,
+        title: None,
+        digital_source_type: None,
+        content_id: None,
+        consent: None,
+        ai_training: None,
+    }
+}

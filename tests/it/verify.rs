@@ -1,0 +1,298 @@
+//! `provatar verify`: the four verdicts on a signed, watermarked MP4 and its altered copies.
+//!
+//! The video is made the way `generate` finishes its work — every frame watermarked with the
+//! content id and its index, H.264 at QP 18, signed with the development signer, the manifest
+//! kept in a store — from the bundled portrait panning (the renderer is not part of this test).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use provatar::media::{self, EncoderSettings, Limits, VideoWriter};
+use provatar::provenance::{
+    ConsentRef, Generation, Ingredient, ManifestSpec, ManifestStore, Signer, sign,
+};
+use provatar::types::{ContentId, Frame};
+use provatar::watermark::{Embedder, Key, Payload};
+
+use crate::{path_str, provatar, repo, sample, text};
+
+const ID: u64 = 0x0123_4567_89ab_cdef;
+
+struct Signed {
+    _dir: tempfile::TempDir,
+    video: PathBuf,
+    store: PathBuf,
+    dir: PathBuf,
+}
+
+fn signed_video(frames: u32) -> Signed {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let portrait = media::load_image(&sample("portrait-astronaut.png"), &Limits::default())
+        .unwrap()
+        .frame;
+    let (w, h) = (portrait.width() as usize, portrait.height() as usize);
+    let plain = root.join("plain.mp4");
+    let mut settings = EncoderSettings::new(512, 512, 25);
+    settings.qp = 18;
+    let mut writer = VideoWriter::create(&plain, settings, None).unwrap();
+    let mut embedder = Embedder::new(&Key::public());
+    for i in 0..frames {
+        let mut rgb = Vec::with_capacity(512 * 512 * 3);
+        for y in 0..512 {
+            for x in 0..512 {
+                let p = ((y % h) * w + (x + i as usize) % w) * 3;
+                rgb.extend_from_slice(&portrait.rgb()[p..p + 3]);
+            }
+        }
+        let mut frame = Frame::from_rgb(512, 512, rgb).unwrap();
+        let payload = Payload {
+            content_id: ContentId::new(ID),
+            frame_index: i,
+        };
+        embedder.embed(&mut frame, &payload).unwrap();
+        writer.push_frame(&frame).unwrap();
+    }
+    writer.finish().unwrap();
+    let consent: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sample("consent.json")).unwrap()).unwrap();
+    let spec = ManifestSpec {
+        title: "avatar.mp4".into(),
+        content_id: ContentId::new(ID),
+        generation: Generation {
+            emotion: "neutral".into(),
+            emotion_strength: 0.5,
+            gaze_degrees: [0.0, 0.0],
+            seed: 1,
+        },
+        portrait: Ingredient {
+            title: "portrait-astronaut.png".into(),
+            format: "image/png".into(),
+            sha256: "0".repeat(64),
+        },
+        audio: Ingredient {
+            title: "speech-hello.wav".into(),
+            format: "audio/wav".into(),
+            sha256: "1".repeat(64),
+        },
+        consent: ConsentRef {
+            credential_id: consent["id"].as_str().unwrap().into(),
+            issuer: consent["issuer"].as_str().unwrap().into(),
+            licensee: "provatar-demo".into(),
+            license_id: None,
+        },
+        allow_ai_training: false,
+    };
+    let video = root.join("avatar.mp4");
+    let signer = Signer::from_dir(&repo().join("keys/dev")).unwrap();
+    let manifest = sign(&plain, &video, &spec, &signer).unwrap();
+    let store = root.join("store");
+    ManifestStore::open(&store)
+        .unwrap()
+        .put(ContentId::new(ID), &manifest)
+        .unwrap();
+    std::fs::remove_file(&plain).unwrap();
+    Signed {
+        _dir: dir,
+        video,
+        store,
+        dir: root,
+    }
+}
+
+fn dev_trust() -> PathBuf {
+    repo().join("keys/dev/trust")
+}
+
+fn verify(video: &Path, trust: &Path, store: Option<&Path>) -> (Option<i32>, serde_json::Value) {
+    let mut args = vec![
+        "verify",
+        path_str(video),
+        "--trust",
+        path_str(trust),
+        "--json",
+    ];
+    if let Some(s) = store {
+        args.extend(["--store", path_str(s)]);
+    }
+    let out = provatar(&args);
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("no JSON report: {}", text(&out.stderr)));
+    (out.status.code(), report)
+}
+
+fn ffmpeg(args: &[&str]) {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("ffmpeg (scripts/setup-deps --test installs it)");
+    assert!(out.status.success(), "ffmpeg: {}", text(&out.stderr));
+}
+
+#[test]
+fn our_signed_video_is_authentic() {
+    let v = signed_video(40);
+    let (code, r) = verify(&v.video, &dev_trust(), Some(&v.store));
+    assert_eq!(code, Some(0), "{r:#}");
+    assert_eq!(r["verdict"], "authentic");
+    assert_eq!(r["manifest"]["trusted"], true);
+    assert_eq!(r["manifest"]["recovered"], false);
+    assert_eq!(r["watermark"]["content_id"], format!("{ID:016x}"));
+    assert_eq!(r["watermark"]["frames"], 40);
+    assert_eq!(r["consent"]["valid"], true);
+    assert!(
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["ok"] == true),
+        "{r:#}"
+    );
+    // Human output names every check.
+    let out = provatar(&[
+        "verify",
+        path_str(&v.video),
+        "--trust",
+        path_str(&dev_trust()),
+    ]);
+    let human = text(&out.stderr);
+    for word in ["AUTHENTIC", "manifest", "watermark", "frames", "consent"] {
+        assert!(human.contains(word), "{human}");
+    }
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn an_untrusted_signer_is_unknown() {
+    let v = signed_video(25);
+    let empty = v.dir.join("empty-trust");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (code, r) = verify(&v.video, &empty, None);
+    assert_eq!(code, Some(1), "{r:#}");
+    assert_eq!(r["verdict"], "unknown");
+    assert_eq!(r["manifest"]["valid"], true);
+    assert_eq!(r["manifest"]["trusted"], false);
+    assert_eq!(r["consent"]["issuer_trusted"], false);
+}
+
+#[test]
+fn a_flipped_media_byte_is_tampered() {
+    let v = signed_video(25);
+    let mut bytes = std::fs::read(&v.video).unwrap();
+    // One bit in the media data, in the last frames (a flip in the first key frame would
+    // leave nothing decodable: that file is refused as unreadable instead).
+    let (mut at, mut mdat) = (0usize, None);
+    while at + 8 <= bytes.len() {
+        let mut size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        if size == 1 {
+            // A 64-bit size follows the type.
+            size = usize::try_from(u64::from_be_bytes(
+                bytes[at + 8..at + 16].try_into().unwrap(),
+            ))
+            .unwrap();
+        }
+        if &bytes[at + 4..at + 8] == b"mdat" {
+            mdat = Some((at, size));
+            break;
+        }
+        assert!(size >= 8, "unexpected box size {size}");
+        at += size;
+    }
+    let (start, size) = mdat.expect("an mdat box");
+    bytes[start + size - 200] ^= 0x01;
+    let edited = v.dir.join("flipped.mp4");
+    std::fs::write(&edited, &bytes).unwrap();
+    let (code, r) = verify(&edited, &dev_trust(), Some(&v.store));
+    assert_eq!(code, Some(1), "{r:#}");
+    assert_eq!(r["verdict"], "tampered");
+    assert_eq!(r["manifest"]["valid"], false);
+}
+
+#[test]
+fn a_reencoded_copy_is_recovered_through_the_store() {
+    let v = signed_video(50);
+    let copy = v.dir.join("crf28.mp4");
+    ffmpeg(&[
+        "-i",
+        path_str(&v.video),
+        "-c:v",
+        "libx264",
+        "-crf",
+        "28",
+        "-pix_fmt",
+        "yuv420p",
+        path_str(&copy),
+    ]);
+    let (code, r) = verify(&copy, &dev_trust(), Some(&v.store));
+    assert_eq!(code, Some(0), "{r:#}");
+    assert_eq!(r["verdict"], "recovered");
+    assert_eq!(r["manifest"]["state"], "absent");
+    assert_eq!(r["manifest"]["recovered"], true);
+    assert_eq!(r["manifest"]["content_id"], format!("{ID:016x}"));
+    // Without the store the copy cannot be traced.
+    let (code, r) = verify(&copy, &dev_trust(), None);
+    assert_eq!(code, Some(1), "{r:#}");
+    assert_eq!(r["verdict"], "unknown");
+    assert_eq!(r["watermark"]["detected"], true);
+}
+
+#[test]
+fn frames_replaced_in_the_middle_are_tampered() {
+    let v = signed_video(60);
+    let edited = v.dir.join("edited.mp4");
+    // Frames 25..=34 painted over (an edit that destroys their mark), then re-encoded.
+    ffmpeg(&[
+        "-i",
+        path_str(&v.video),
+        "-vf",
+        "drawbox=x=0:y=0:w=iw:h=ih:color=gray:t=fill:enable='between(n,25,34)'",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "18",
+        "-pix_fmt",
+        "yuv420p",
+        path_str(&edited),
+    ]);
+    let (code, r) = verify(&edited, &dev_trust(), Some(&v.store));
+    assert_eq!(code, Some(1), "{r:#}");
+    assert_eq!(r["verdict"], "tampered");
+    let anomalies = r["watermark"]["frame_anomalies"].as_array().unwrap();
+    assert!(
+        anomalies.iter().any(|a| a["kind"] == "unmarked"),
+        "{anomalies:?}"
+    );
+}
+
+#[test]
+fn an_unmarked_video_is_unknown_and_garbage_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=512x512:rate=25",
+        "-frames:v",
+        "30",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        path_str(&plain),
+    ]);
+    let (code, r) = verify(&plain, &dev_trust(), None);
+    assert_eq!(code, Some(1), "{r:#}");
+    assert_eq!(r["verdict"], "unknown");
+    assert_eq!(r["watermark"]["detected"], false);
+    assert_eq!(r["manifest"]["present"], false);
+
+    let garbage = dir.path().join("garbage.mp4");
+    std::fs::write(&garbage, b"\x00\x00\x00\x18ftypisom not really a video").unwrap();
+    let out = provatar(&["verify", path_str(&garbage), "--json"]);
+    crate::assert_refused(&out, &garbage, "cannot read the video");
+    let missing = dir.path().join("missing.mp4");
+    let out = provatar(&["verify", path_str(&missing)]);
+    crate::assert_refused(&out, &missing, "cannot read the video");
+}
