@@ -1,0 +1,859 @@
+//! Portrait + face rig + motion frame → a video frame: a 2.5D mesh warp.
+//!
+//! Set-up (once per portrait, [`Renderer::new`]):
+//! - **control points**: the 478 landmarks, a centre point in each eye and in the mouth, and
+//!   three rings around the face outline — at 1.35× (hair, ears, neck: they follow the head
+//!   where the person mask, when the rig has one, says person), at 1.8× and on a far border
+//!   (both fixed: the background beyond stays still);
+//! - **triangles**: the face mesh's 852, the eyes as fans around their centre points, and strips
+//!   between the rings; the mouth's fan is not textured — its interior is drawn;
+//! - **deformation fields**, one per blendshape, in picture pixels: each moves a few handle
+//!   points (the jaw's lower lip and chin, the eyelids, the mouth corners, the brows) and pins
+//!   others, spread to every point by Gaussian weights; plus a rest field that closes the
+//!   portrait's own mouth, so `jawOpen = 0` means closed lips even for a smiling portrait.
+//!
+//! Per frame ([`Renderer::frame`]): displacement = rest + Σ weight × field; the head rotates in
+//! 3D about a pivot behind the face using the landmarks' depth (the inner ring follows at 85 %);
+//! the framing scales the face to about 55 % of the frame height (`HeadPose::scale` zooms).
+//! Triangles are drawn back to front by backward mapping with bilinear sampling; the eye
+//! interiors are sampled shifted for gaze; the open mouth is filled with a synthesised
+//! interior (cavity, upper teeth, tongue). What does not move is drawn from the same source
+//! coordinates every frame, so it stays bit-identical.
+
+#![forbid(unsafe_code)]
+#![expect(
+    clippy::cast_precision_loss,
+    reason = "pixel coordinates and counts stay far below 2^24"
+)]
+
+mod raster;
+
+use provatar_face::FaceRig;
+use provatar_types::{Frame, MotionFrame, Shape};
+
+use raster::{Source, Tri, fill, inside};
+
+/// Why a renderer cannot be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RenderError {
+    /// The output size is outside the supported range.
+    #[error("invalid output size {0} (expected 64..=1024)")]
+    Size(u32),
+    /// The rig does not belong to this picture or lacks landmarks.
+    #[error("the face rig does not match the portrait ({0})")]
+    Rig(String),
+    /// A frame could not be assembled.
+    #[error("cannot assemble a frame: {0}")]
+    Frame(String),
+}
+
+const RING: usize = 36;
+const EYE_R: usize = 478;
+const EYE_L: usize = 479;
+const MOUTH: usize = 480;
+const RING1: usize = 481;
+const RING2: usize = RING1 + RING;
+const BORDER: usize = RING2 + RING;
+const POINTS: usize = BORDER + RING;
+
+/// Which blendshapes move the mesh, each with its field.
+const SHAPES: [Shape; 24] = [
+    Shape::JawOpen,
+    Shape::MouthClose,
+    Shape::MouthFunnel,
+    Shape::MouthPucker,
+    Shape::MouthSmileLeft,
+    Shape::MouthSmileRight,
+    Shape::MouthFrownLeft,
+    Shape::MouthFrownRight,
+    Shape::MouthStretchLeft,
+    Shape::MouthStretchRight,
+    Shape::MouthPressLeft,
+    Shape::MouthRollLower,
+    Shape::MouthUpperUpLeft,
+    Shape::MouthLowerDownLeft,
+    Shape::BrowInnerUp,
+    Shape::BrowOuterUpLeft,
+    Shape::BrowOuterUpRight,
+    Shape::BrowDownLeft,
+    Shape::BrowDownRight,
+    Shape::EyeBlinkLeft,
+    Shape::EyeBlinkRight,
+    Shape::EyeWideLeft,
+    Shape::EyeWideRight,
+    Shape::CheekSquintLeft,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ring,
+    Eye(usize),
+    Face,
+}
+
+/// Renders frames of one portrait.
+pub struct Renderer {
+    source: Vec<u8>,
+    source_w: usize,
+    source_h: usize,
+    size: u32,
+    rest: Vec<[f32; 3]>,
+    follow: Vec<f32>,
+    triangles: Vec<([u16; 3], Kind)>,
+    fields: Vec<Vec<[f32; 2]>>,
+    rest_field: Vec<[f32; 2]>,
+    centre: [f32; 3],
+    pivot: [f32; 3],
+    face_height: f32,
+    eye_width: [f32; 2],
+    base_scale: f32,
+    background: Option<(u32, Vec<u8>)>,
+}
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renderer")
+            .field("source", &(self.source_w, self.source_h))
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+fn sub(a: [f32; 2], b: [f32; 2]) -> [f32; 2] {
+    [a[0] - b[0], a[1] - b[1]]
+}
+
+fn len(a: [f32; 2]) -> f32 {
+    a[0].hypot(a[1])
+}
+
+fn xy(p: [f32; 3]) -> [f32; 2] {
+    [p[0], p[1]]
+}
+
+/// Spreads handle displacements to every point with Gaussian weights of radius `r`; pins hold
+/// their points still. Handles and pins move exactly as told (the lips or lids on either side
+/// of an opening move differently however close they are); points far from every handle do
+/// not move.
+fn spread(
+    points: &[[f32; 3]],
+    handles: &[(usize, [f32; 2])],
+    pins: &[usize],
+    r: f32,
+) -> Vec<[f32; 2]> {
+    // Cut at 3 r, so a field ends somewhere and what lies beyond stays bit-identical.
+    let g = |a: [f32; 3], b: [f32; 3]| {
+        let d = len(sub(xy(a), xy(b)));
+        if d > 3.0 * r {
+            0.0
+        } else {
+            (-(d * d) / (2.0 * r * r)).exp()
+        }
+    };
+    points
+        .iter()
+        .enumerate()
+        .map(|(j, &p)| {
+            if let Some(&(_, d)) = handles.iter().find(|(h, _)| *h == j) {
+                return d;
+            }
+            // The rings follow the head, never an expression.
+            if pins.contains(&j) || j >= RING1 {
+                return [0.0, 0.0];
+            }
+            let (mut sx, mut sy, mut sw) = (0.0, 0.0, 0.15);
+            for &(h, d) in handles {
+                let w = g(p, points[h]);
+                sx += w * d[0];
+                sy += w * d[1];
+                sw += w;
+            }
+            for &h in pins {
+                sw += g(p, points[h]);
+            }
+            let d = [sx / sw, sy / sw];
+            if len(d) < 0.05 { [0.0, 0.0] } else { d }
+        })
+        .collect()
+}
+
+impl Renderer {
+    /// Prepares to render `portrait` (the picture `rig` was analysed from) at `size`×`size`.
+    ///
+    /// # Errors
+    /// [`RenderError`] for a size outside 64..=1024 or a rig that does not fit the picture.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the rig's set-up reads best as one recipe"
+    )]
+    pub fn new(portrait: &Frame, rig: &FaceRig, size: u32) -> Result<Self, RenderError> {
+        if !(64..=1024).contains(&size) {
+            return Err(RenderError::Size(size));
+        }
+        if rig.landmarks.len() != 478
+            || rig.width != portrait.width()
+            || rig.height != portrait.height()
+        {
+            return Err(RenderError::Rig(format!(
+                "{} landmarks for a {}×{} picture, rig made for {}×{}",
+                rig.landmarks.len(),
+                portrait.width(),
+                portrait.height(),
+                rig.width,
+                rig.height
+            )));
+        }
+        let regions = provatar_face::topology::regions();
+        let lm = &rig.landmarks;
+        let idx = |s: &[u16]| s.iter().map(|&i| usize::from(i)).collect::<Vec<_>>();
+        let oval = idx(regions.face_oval);
+        let mean = |ids: &[usize]| {
+            let n = ids.len() as f32;
+            let s = ids.iter().fold([0.0f32; 3], |a, &i| {
+                [a[0] + lm[i][0], a[1] + lm[i][1], a[2] + lm[i][2]]
+            });
+            [s[0] / n, s[1] / n, s[2] / n]
+        };
+        let centre = mean(&oval);
+        let face_height = len(sub(xy(lm[10]), xy(lm[152]))).max(8.0);
+        let face_width = len(sub(xy(lm[234]), xy(lm[454]))).max(8.0);
+        let right_eye = idx(regions.right_eye);
+        let left_eye = idx(regions.left_eye);
+        let inner = idx(regions.lips_inner);
+        let outer = idx(regions.lips_outer);
+
+        // Control points.
+        let mut rest: Vec<[f32; 3]> = lm.clone();
+        rest.push(mean(&right_eye));
+        rest.push(mean(&left_eye));
+        rest.push(mean(&inner));
+        let (sw, sh) = (portrait.width() as f32, portrait.height() as f32);
+        let far = 4.0 * sw.max(sh);
+        for (scale, z) in [(1.35, 0.0), (1.8, 0.0)] {
+            for &i in &oval {
+                let d = sub(xy(lm[i]), xy(centre));
+                rest.push([
+                    centre[0] + scale * d[0],
+                    centre[1] + scale * d[1],
+                    centre[2] + z,
+                ]);
+            }
+        }
+        for &i in &oval {
+            let d = sub(xy(lm[i]), xy(centre));
+            let n = len(d).max(1e-3);
+            rest.push([
+                centre[0] + far * d[0] / n,
+                centre[1] + far * d[1] / n,
+                centre[2],
+            ]);
+        }
+        debug_assert_eq!(rest.len(), POINTS);
+        let mut follow = vec![1.0f32; POINTS];
+        for (i, f) in follow.iter_mut().enumerate().take(RING2).skip(RING1) {
+            // Hair and neck follow the head; where the person mask says background, the ring
+            // stays put so the background does not swim.
+            let person = rig.person_mask.as_ref().map_or(1.0, |m| {
+                let (x, y) = (rest[i][0].max(0.0), rest[i][1].max(0.0));
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "clamped"
+                )]
+                m.at(
+                    (x as u32).min(m.width() - 1),
+                    (y as u32).min(m.height() - 1),
+                )
+            });
+            *f = 0.85 * person;
+        }
+        for f in &mut follow[RING2..] {
+            *f = 0.0;
+        }
+
+        // Triangles: rings (back), eyes, face.
+        let mut triangles = Vec::new();
+        let ring_ids = |k: usize| -> Vec<usize> {
+            match k {
+                0 => oval.clone(),
+                1 => (RING1..RING2).collect(),
+                2 => (RING2..BORDER).collect(),
+                _ => (BORDER..POINTS).collect(),
+            }
+        };
+        let t16 = |a: usize, b: usize, c: usize| {
+            [
+                u16::try_from(a).unwrap_or(0),
+                u16::try_from(b).unwrap_or(0),
+                u16::try_from(c).unwrap_or(0),
+            ]
+        };
+        for k in 0..3 {
+            let (a, b) = (ring_ids(k), ring_ids(k + 1));
+            for i in 0..RING {
+                let j = (i + 1) % RING;
+                triangles.push((t16(a[i], b[i], b[j]), Kind::Ring));
+                triangles.push((t16(a[i], b[j], a[j]), Kind::Ring));
+            }
+        }
+        for (e, (loop_ids, c)) in [(&right_eye, EYE_R), (&left_eye, EYE_L)]
+            .into_iter()
+            .enumerate()
+        {
+            for i in 0..loop_ids.len() {
+                let j = (i + 1) % loop_ids.len();
+                triangles.push((t16(c, loop_ids[i], loop_ids[j]), Kind::Eye(e)));
+            }
+        }
+        for t in provatar_face::topology::triangles() {
+            triangles.push((*t, Kind::Face));
+        }
+
+        // Face-local axes: u along the eyes (towards the picture's right), v down the face.
+        let eye_axis = sub(xy(lm[263]), xy(lm[33]));
+        let n = len(eye_axis).max(1e-3);
+        let u = [eye_axis[0] / n, eye_axis[1] / n];
+        let v = [-u[1], u[0]];
+        let along =
+            |p: [f32; 3], a: [f32; 2]| (p[0] - centre[0]) * a[0] + (p[1] - centre[1]) * a[1];
+        let dir = |du: f32, dv: f32| [du * u[0] + dv * v[0], du * u[1] + dv * v[1]];
+        let (hh, ww) = (face_height, face_width);
+
+        // Lip halves: upper and lower, split at the corners.
+        // The loops run upper middle → right corner (5th) → lower middle (10th) → left corner
+        // (15th) → back: split them by position, not by height (a smile's lips curve).
+        let halves = |ids: &[usize]| -> (Vec<usize>, Vec<usize>) {
+            let upper = ids[16..].iter().chain(&ids[..5]).copied().collect();
+            let lower = ids[6..15].to_vec();
+            (upper, lower)
+        };
+        let (upper_inner, lower_inner) = halves(&inner);
+        let (upper_outer, lower_outer) = halves(&outer);
+        let nose = [1usize, 2, 4, 5, 98, 327, 168, 6];
+        let upper_face: Vec<usize> = nose
+            .iter()
+            .copied()
+            .chain([234, 454, 127, 356, 93, 323])
+            .collect();
+
+        // Rest field: the portrait's own lips meet halfway (upper point k of the inner loop
+        // faces lower point 10 − k on the right half, 30 − k on the left), the outer contour
+        // follows at 80 %.
+        let mut handles = Vec::new();
+        for k in (0..5).chain(16..20) {
+            let facing = if k < 5 { 10 - k } else { 30 - k };
+            let (a, b) = (inner[k], inner[facing]);
+            let mid = 0.5 * (along(rest[a], v) + along(rest[b], v));
+            for (p, o) in [(a, outer[k]), (b, outer[facing])] {
+                let off = mid - along(rest[p], v);
+                handles.push((p, dir(0.0, off)));
+                handles.push((o, dir(0.0, 0.8 * off)));
+            }
+        }
+        let gap = len(sub(xy(rest[13]), xy(rest[14])));
+        let rest_field = if gap > 0.02 * hh {
+            spread(&rest, &handles, &upper_face, 0.06 * hh)
+        } else {
+            vec![[0.0, 0.0]; POINTS]
+        };
+
+        // Per-shape fields.
+        let drop = 0.16 * hh;
+        let chin_ids = [
+            152usize, 148, 176, 149, 150, 377, 400, 378, 379, 175, 199, 200, 18,
+        ];
+        let jaw_handles: Vec<(usize, [f32; 2])> = lower_inner
+            .iter()
+            .chain(&lower_outer)
+            .chain(&chin_ids)
+            .map(|&i| (i, dir(0.0, drop)))
+            .collect();
+        let jaw_pins: Vec<usize> = upper_inner
+            .iter()
+            .chain(&upper_outer)
+            .copied()
+            .chain(upper_face.iter().copied())
+            .collect();
+        let mut fields = Vec::with_capacity(SHAPES.len());
+        let side = |i: usize| along(rest[i], u).signum();
+        let brow_r = idx(regions.right_brow);
+        let brow_l = idx(regions.left_brow);
+        let eye_pins = |e: &[usize]| e.to_vec();
+        for shape in SHAPES {
+            let f = match shape {
+                Shape::JawOpen => spread(&rest, &jaw_handles, &jaw_pins, 0.09 * hh),
+                Shape::MouthClose => {
+                    let h: Vec<_> = lower_inner
+                        .iter()
+                        .chain(&lower_outer)
+                        .map(|&i| (i, dir(0.0, -0.85 * drop)))
+                        .chain(upper_inner.iter().map(|&i| (i, dir(0.0, 0.1 * drop))))
+                        .collect();
+                    spread(&rest, &h, &chin_ids, 0.05 * hh)
+                }
+                Shape::MouthFunnel | Shape::MouthPucker => {
+                    let k = if shape == Shape::MouthPucker {
+                        0.3
+                    } else {
+                        0.18
+                    };
+                    let mc = along(rest[MOUTH], u);
+                    let h: Vec<_> = inner
+                        .iter()
+                        .chain(&outer)
+                        .map(|&i| (i, dir(-k * (along(rest[i], u) - mc), 0.0)))
+                        .collect();
+                    spread(&rest, &h, &upper_face, 0.06 * hh)
+                }
+                Shape::MouthSmileLeft
+                | Shape::MouthSmileRight
+                | Shape::MouthFrownLeft
+                | Shape::MouthFrownRight
+                | Shape::MouthStretchLeft
+                | Shape::MouthStretchRight => {
+                    // Left is the subject's: the picture's right (291, 308).
+                    let left = matches!(
+                        shape,
+                        Shape::MouthSmileLeft | Shape::MouthFrownLeft | Shape::MouthStretchLeft
+                    );
+                    let (a, b) = if left { (291usize, 308usize) } else { (61, 78) };
+                    let s = side(a);
+                    let d = match shape {
+                        Shape::MouthSmileLeft | Shape::MouthSmileRight => {
+                            dir(s * 0.05 * ww, -0.05 * hh)
+                        }
+                        Shape::MouthFrownLeft | Shape::MouthFrownRight => {
+                            dir(s * 0.01 * ww, 0.04 * hh)
+                        }
+                        _ => dir(s * 0.06 * ww, 0.0),
+                    };
+                    spread(&rest, &[(a, d), (b, d)], &upper_face, 0.07 * hh)
+                }
+                Shape::MouthPressLeft => {
+                    let h: Vec<_> = upper_outer
+                        .iter()
+                        .map(|&i| (i, dir(0.0, 0.012 * hh)))
+                        .chain(lower_outer.iter().map(|&i| (i, dir(0.0, -0.012 * hh))))
+                        .collect();
+                    spread(&rest, &h, &inner, 0.03 * hh)
+                }
+                Shape::MouthRollLower => {
+                    let h: Vec<_> = lower_outer
+                        .iter()
+                        .chain(&lower_inner)
+                        .map(|&i| (i, dir(0.0, -0.03 * hh)))
+                        .collect();
+                    spread(&rest, &h, &upper_inner, 0.04 * hh)
+                }
+                Shape::MouthUpperUpLeft => {
+                    let h: Vec<_> = upper_outer
+                        .iter()
+                        .chain(&upper_inner)
+                        .map(|&i| (i, dir(0.0, -0.02 * hh)))
+                        .collect();
+                    spread(&rest, &h, &nose, 0.04 * hh)
+                }
+                Shape::MouthLowerDownLeft => {
+                    let h: Vec<_> = lower_outer
+                        .iter()
+                        .chain(&lower_inner)
+                        .map(|&i| (i, dir(0.0, 0.025 * hh)))
+                        .collect();
+                    spread(&rest, &h, &chin_ids, 0.04 * hh)
+                }
+                Shape::BrowInnerUp => {
+                    let h: Vec<_> = brow_r
+                        .iter()
+                        .chain(&brow_l)
+                        .map(|&i| {
+                            let inner_share =
+                                1.0 - (along(rest[i], u).abs() / (0.3 * ww)).clamp(0.0, 1.0);
+                            (i, dir(0.0, -0.05 * hh * inner_share))
+                        })
+                        .collect();
+                    spread(
+                        &rest,
+                        &h,
+                        &eye_pins(&[right_eye.clone(), left_eye.clone()].concat()),
+                        0.07 * hh,
+                    )
+                }
+                Shape::BrowOuterUpLeft
+                | Shape::BrowOuterUpRight
+                | Shape::BrowDownLeft
+                | Shape::BrowDownRight => {
+                    let left = matches!(shape, Shape::BrowOuterUpLeft | Shape::BrowDownLeft);
+                    let (brow, eye) = if left {
+                        (&brow_l, &left_eye)
+                    } else {
+                        (&brow_r, &right_eye)
+                    };
+                    let up = matches!(shape, Shape::BrowOuterUpLeft | Shape::BrowOuterUpRight);
+                    let h: Vec<_> = brow
+                        .iter()
+                        .map(|&i| {
+                            let outer_share =
+                                (along(rest[i], u).abs() / (0.35 * ww)).clamp(0.0, 1.0);
+                            if up {
+                                (i, dir(0.0, -0.045 * hh * outer_share))
+                            } else {
+                                (i, dir(-side(i) * 0.012 * ww, 0.035 * hh))
+                            }
+                        })
+                        .collect();
+                    spread(&rest, &h, eye, 0.07 * hh)
+                }
+                Shape::EyeBlinkLeft
+                | Shape::EyeBlinkRight
+                | Shape::EyeWideLeft
+                | Shape::EyeWideRight => {
+                    let left = matches!(shape, Shape::EyeBlinkLeft | Shape::EyeWideLeft);
+                    let (eye, c) = if left {
+                        (&left_eye, EYE_L)
+                    } else {
+                        (&right_eye, EYE_R)
+                    };
+                    let (a, b) = if left {
+                        (263usize, 362usize)
+                    } else {
+                        (33, 133)
+                    };
+                    let line = |p: [f32; 3]| {
+                        let t = ((along(p, u) - along(rest[a], u))
+                            / (along(rest[b], u) - along(rest[a], u)))
+                        .clamp(0.0, 1.0);
+                        along(rest[a], v) + t * (along(rest[b], v) - along(rest[a], v))
+                    };
+                    // Eye loops: position 1 the outer corner, 9 the inner, 2..=8 the upper lid.
+                    let upper: Vec<usize> = eye[2..9].to_vec();
+                    let lower: Vec<usize> = eye[10..].iter().chain(&eye[..1]).copied().collect();
+                    let _ = line;
+                    let blink = matches!(shape, Shape::EyeBlinkLeft | Shape::EyeBlinkRight);
+                    let mut h: Vec<(usize, [f32; 2])> = Vec::new();
+                    let mut centre_move = 0.0;
+                    for &i in &upper {
+                        // The matching point on the lower lid (nearest along the eye).
+                        let low = lower
+                            .iter()
+                            .copied()
+                            .min_by(|&p, &q| {
+                                (along(rest[p], u) - along(rest[i], u))
+                                    .abs()
+                                    .total_cmp(&(along(rest[q], u) - along(rest[i], u)).abs())
+                            })
+                            .unwrap_or(i);
+                        let opening = along(rest[low], v) - along(rest[i], v);
+                        let dv = if blink {
+                            0.92 * opening
+                        } else {
+                            -0.25 * opening
+                        };
+                        centre_move += dv;
+                        h.push((i, dir(0.0, dv)));
+                    }
+                    if !upper.is_empty() {
+                        h.push((c, dir(0.0, 0.5 * centre_move / upper.len() as f32)));
+                    }
+                    let brow = if left { &brow_l } else { &brow_r };
+                    let pins: Vec<usize> = lower.iter().chain(brow).copied().collect();
+                    spread(&rest, &h, &pins, 0.035 * hh)
+                }
+                Shape::CheekSquintLeft => {
+                    let h: Vec<_> = [right_eye.clone(), left_eye.clone()]
+                        .concat()
+                        .into_iter()
+                        .filter(|&i| along(rest[i], v) > along(rest[EYE_R], v))
+                        .map(|i| (i, dir(0.0, -0.008 * hh)))
+                        .collect();
+                    spread(&rest, &h, &nose, 0.05 * hh)
+                }
+                _ => vec![[0.0, 0.0]; POINTS],
+            };
+            fields.push(f);
+        }
+        let eye_w = |a: usize, b: usize| len(sub(xy(lm[a]), xy(lm[b])));
+        Ok(Self {
+            source: portrait.rgb().to_vec(),
+            source_w: portrait.width() as usize,
+            source_h: portrait.height() as usize,
+            size,
+            follow,
+            triangles,
+            fields,
+            rest_field,
+            centre,
+            pivot: [centre[0], centre[1] + 0.1 * hh, centre[2] + 0.7 * hh],
+            face_height: hh,
+            eye_width: [eye_w(33, 133), eye_w(263, 362)],
+            base_scale: 0.55 * size as f32 / hh,
+            rest,
+            background: None,
+        })
+    }
+
+    /// The output's width and height in pixels.
+    pub fn size(&self) -> u32 {
+        self.size
+    }
+
+    fn to_output(&self, p: [f32; 2], scale: f32) -> [f32; 2] {
+        let s = self.base_scale * scale;
+        let size = self.size as f32;
+        [
+            s * (p[0] - self.centre[0]) + 0.5 * size,
+            s * (p[1] - self.centre[1]) + 0.47 * size,
+        ]
+    }
+
+    /// The framed, unmoving portrait (cached per framing scale).
+    fn background(&mut self, scale: f32) -> Vec<u8> {
+        if let Some((bits, bg)) = &self.background
+            && *bits == scale.to_bits()
+        {
+            return bg.clone();
+        }
+        let n = self.size as usize;
+        let s = self.base_scale * scale;
+        let size = self.size as f32;
+        let source = Source {
+            rgb: &self.source,
+            width: self.source_w,
+            height: self.source_h,
+        };
+        let mut out = vec![0u8; n * n * 3];
+        for y in 0..n {
+            for x in 0..n {
+                let sx = (x as f32 + 0.5 - 0.5 * size) / s + self.centre[0];
+                let sy = (y as f32 + 0.5 - 0.47 * size) / s + self.centre[1];
+                let o = (y * n + x) * 3;
+                out[o..o + 3].copy_from_slice(&source.sample(sx, sy));
+            }
+        }
+        self.background = Some((scale.to_bits(), out.clone()));
+        out
+    }
+
+    /// Renders one frame.
+    ///
+    /// # Errors
+    /// [`RenderError::Frame`] if the frame cannot be assembled (its size was checked when the
+    /// renderer was made, so this does not happen in practice).
+    pub fn frame(&mut self, motion: &MotionFrame) -> Result<Frame, RenderError> {
+        let scale = if motion.head.scale.is_finite() {
+            motion.head.scale.clamp(0.25, 4.0)
+        } else {
+            1.0
+        };
+        let mut out = self.background(scale);
+        let n = self.size as usize;
+        // Deform.
+        let weights: Vec<f32> = SHAPES
+            .iter()
+            .map(|&s| match s {
+                // One field serves both sides where the sides move alike.
+                Shape::MouthPressLeft => {
+                    0.5 * (motion.blend.get(Shape::MouthPressLeft)
+                        + motion.blend.get(Shape::MouthPressRight))
+                }
+                Shape::MouthUpperUpLeft => {
+                    0.5 * (motion.blend.get(Shape::MouthUpperUpLeft)
+                        + motion.blend.get(Shape::MouthUpperUpRight))
+                }
+                Shape::MouthLowerDownLeft => {
+                    0.5 * (motion.blend.get(Shape::MouthLowerDownLeft)
+                        + motion.blend.get(Shape::MouthLowerDownRight))
+                }
+                Shape::CheekSquintLeft => {
+                    0.5 * (motion.blend.get(Shape::CheekSquintLeft)
+                        + motion.blend.get(Shape::CheekSquintRight))
+                }
+                other => motion.blend.get(other),
+            })
+            .collect();
+        let h = &motion.head;
+        let rot = |w: f32| rotation(h.yaw * w, h.pitch * w, h.roll * w);
+        let full = rot(1.0);
+        let mut dst = vec![[0.0f32; 2]; POINTS];
+        let mut depth = vec![0.0f32; POINTS];
+        for i in 0..POINTS {
+            let mut p = self.rest[i];
+            let r = self.rest_field[i];
+            p[0] += r[0];
+            p[1] += r[1];
+            for (f, &w) in self.fields.iter().zip(&weights) {
+                if w > 0.0 {
+                    p[0] += w * f[i][0];
+                    p[1] += w * f[i][1];
+                }
+            }
+            let follow = self.follow[i];
+            let partial;
+            let m = if follow >= 1.0 {
+                &full
+            } else if follow > 0.0 {
+                partial = rot(follow);
+                &partial
+            } else {
+                &IDENTITY
+            };
+            let q = [
+                p[0] - self.pivot[0],
+                p[1] - self.pivot[1],
+                p[2] - self.pivot[2],
+            ];
+            let rq = [
+                m[0][0] * q[0] + m[0][1] * q[1] + m[0][2] * q[2],
+                m[1][0] * q[0] + m[1][1] * q[1] + m[1][2] * q[2],
+                m[2][0] * q[0] + m[2][1] * q[1] + m[2][2] * q[2],
+            ];
+            let moved = [
+                rq[0] + self.pivot[0] + follow * h.tx * self.face_height,
+                rq[1] + self.pivot[1] + follow * h.ty * self.face_height,
+            ];
+            dst[i] = self.to_output(moved, scale);
+            depth[i] = rq[2];
+        }
+        // Source coordinates: where each point was.
+        let source = Source {
+            rgb: &self.source,
+            width: self.source_w,
+            height: self.source_h,
+        };
+        // Back to front: rings first, then eyes and face by depth.
+        let mut order: Vec<usize> = (0..self.triangles.len()).collect();
+        let tri_depth = |k: usize| {
+            let (t, kind) = self.triangles[k];
+            match kind {
+                Kind::Ring => f32::MAX,
+                _ => t.iter().map(|&i| depth[usize::from(i)]).sum::<f32>(),
+            }
+        };
+        order.sort_by(|&a, &b| tri_depth(b).total_cmp(&tri_depth(a)));
+        // Gaze: the eye interiors sample shifted (the eyeball turns under the lids).
+        let gaze_shift = |e: usize| {
+            let r = 0.42 * self.eye_width[e];
+            [-r * motion.gaze.yaw.sin(), r * motion.gaze.pitch.sin()]
+        };
+        for k in order {
+            let (t, kind) = self.triangles[k];
+            let ids = t.map(usize::from);
+            // Triangles that cannot move (the outer band to the far border) are already in the
+            // background.
+            if ids.iter().all(|&i| self.follow[i] == 0.0) {
+                continue;
+            }
+            let mut src = ids.map(|i| xy(self.rest[i]));
+            if let Kind::Eye(e) = kind {
+                let d = gaze_shift(e);
+                for s in &mut src {
+                    s[0] += d[0];
+                    s[1] += d[1];
+                }
+            }
+            let tri = Tri {
+                dst: ids.map(|i| dst[i]),
+                src,
+            };
+            fill(&mut out, n, n, &tri, &source);
+        }
+        self.mouth(&mut out, &dst);
+        Frame::from_rgb(self.size, self.size, out).map_err(|e| RenderError::Frame(e.to_string()))
+    }
+
+    /// Fills the opening between the lips: a dark cavity, the upper teeth under the upper lip,
+    /// the tongue low at the back.
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "pixel loops over a clipped box"
+    )]
+    fn mouth(&self, out: &mut [u8], dst: &[[f32; 2]]) {
+        let regions = provatar_face::topology::regions();
+        let polygon: Vec<[f32; 2]> = regions
+            .lips_inner
+            .iter()
+            .map(|&i| dst[usize::from(i)])
+            .collect();
+        let n = self.size as usize;
+        let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
+        for p in &polygon {
+            x0 = x0.min(p[0]);
+            x1 = x1.max(p[0]);
+            y0 = y0.min(p[1]);
+            y1 = y1.max(p[1]);
+        }
+        if x1 - x0 < 1.0 || y1 - y0 < 0.75 {
+            return;
+        }
+        let width = x1 - x0;
+        let teeth_height = 0.09 * width;
+        let (xa, xb) = (x0.floor().max(0.0) as usize, (x1.ceil() as usize).min(n));
+        let (ya, yb) = (y0.floor().max(0.0) as usize, (y1.ceil() as usize).min(n));
+        for x in xa..xb {
+            let px = x as f32 + 0.5;
+            // This column's top (upper lip) and bottom (lower lip) inside the opening.
+            let mut top = None;
+            let mut bottom = None;
+            for y in ya..yb {
+                if inside(&polygon, px, y as f32 + 0.5) {
+                    top.get_or_insert(y);
+                    bottom = Some(y);
+                }
+            }
+            let (Some(top), Some(bottom)) = (top, bottom) else {
+                continue;
+            };
+            let span = (bottom + 1 - top) as f32;
+            // Darker towards the corners.
+            let across = ((px - x0) / width - 0.5).abs() * 2.0;
+            let shade = 1.0 - 0.6 * across * across;
+            for y in top..=bottom {
+                let from_top = y as f32 + 0.5 - top as f32;
+                let t = from_top / span;
+                let cavity = [46.0, 20.0, 24.0];
+                let tongue = [132.0, 60.0, 64.0];
+                let teeth = [226.0, 218.0, 206.0];
+                let mut c = cavity;
+                if t > 0.6 {
+                    let k = ((t - 0.6) / 0.4).min(1.0);
+                    c = [0, 1, 2].map(|i| cavity[i] + k * (tongue[i] - cavity[i]));
+                }
+                if from_top < teeth_height.min(0.45 * span) {
+                    // The teeth's lower edge softens over one pixel.
+                    let edge = (teeth_height.min(0.45 * span) - from_top).min(1.0);
+                    c = [0, 1, 2].map(|i| c[i] + edge * (teeth[i] - c[i]));
+                }
+                let o = (y * n + x) * 3;
+                for i in 0..3 {
+                    out[o + i] = (c[i] * shade).clamp(0.0, 255.0) as u8;
+                }
+            }
+        }
+    }
+}
+
+const IDENTITY: [[f32; 3]; 3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+
+/// Rotation: roll about the view axis, then pitch (chin up for positive), then yaw.
+fn rotation(yaw: f32, pitch: f32, roll: f32) -> [[f32; 3]; 3] {
+    let (sy, cy) = yaw.sin_cos();
+    let (sp, cp) = pitch.sin_cos();
+    let (sr, cr) = roll.sin_cos();
+    // Picture axes: x right, y down, z away from the viewer.
+    let ry = [[cy, 0.0, sy], [0.0, 1.0, 0.0], [-sy, 0.0, cy]];
+    let rx = [[1.0, 0.0, 0.0], [0.0, cp, sp], [0.0, -sp, cp]];
+    let rz = [[cr, -sr, 0.0], [sr, cr, 0.0], [0.0, 0.0, 1.0]];
+    mul(mul(ry, rx), rz)
+}
+
+fn mul(a: [[f32; 3]; 3], b: [[f32; 3]; 3]) -> [[f32; 3]; 3] {
+    let mut m = [[0.0; 3]; 3];
+    for (i, row) in m.iter_mut().enumerate() {
+        for (j, v) in row.iter_mut().enumerate() {
+            *v = (0..3).map(|k| a[i][k] * b[k][j]).sum();
+        }
+    }
+    m
+}

@@ -1,0 +1,135 @@
+//! The renderer on the bundled portrait: framing, what moves and what stays, each control.
+
+#![allow(clippy::unwrap_used, reason = "tests")]
+
+use std::path::PathBuf;
+
+use provatar_face::FaceAnalyzer;
+use provatar_render::{RenderError, Renderer};
+use provatar_types::{Frame, Limits, MotionFrame, Shape};
+
+fn setup() -> (Frame, provatar_face::FaceRig) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../assets/sample/portrait-astronaut.png");
+    let picture = provatar_media::load_image(&path, &Limits::default())
+        .unwrap()
+        .frame;
+    let rig = FaceAnalyzer::new().unwrap().analyze(&picture).unwrap();
+    (picture, rig)
+}
+
+/// Dark pixels (sum of RGB under 200) inside a box.
+fn dark(f: &Frame, x0: usize, y0: usize, x1: usize, y1: usize) -> usize {
+    let w = f.width() as usize;
+    let mut n = 0;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let p = &f.rgb()[(y * w + x) * 3..(y * w + x) * 3 + 3];
+            n += usize::from(u32::from(p[0]) + u32::from(p[1]) + u32::from(p[2]) < 200);
+        }
+    }
+    n
+}
+
+fn changed(a: &Frame, b: &Frame) -> Vec<usize> {
+    a.rgb()
+        .chunks(3)
+        .zip(b.rgb().chunks(3))
+        .enumerate()
+        .filter(|(_, (p, q))| p != q)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+#[test]
+fn one_renderer_many_frames() {
+    let (picture, rig) = setup();
+    assert!(matches!(
+        Renderer::new(&picture, &rig, 2048),
+        Err(RenderError::Size(2048))
+    ));
+    let mut wrong = rig.clone();
+    wrong.landmarks.truncate(100);
+    assert!(matches!(
+        Renderer::new(&picture, &wrong, 512),
+        Err(RenderError::Rig(_))
+    ));
+
+    let mut r = Renderer::new(&picture, &rig, 512).unwrap();
+    let rest = MotionFrame::default();
+    let a = r.frame(&rest).unwrap();
+    assert_eq!((a.width(), a.height()), (512, 512));
+    // Deterministic: the same motion, the same pixels.
+    assert_eq!(a, r.frame(&rest).unwrap());
+
+    // The mouth: darker (opening, cavity) as the jaw opens, and only around the face.
+    let (mx0, my0, mx1, my1) = (176, 240, 336, 380);
+    let mut last = dark(&a, mx0, my0, mx1, my1);
+    for jaw in [0.3, 0.6, 0.9] {
+        let mut m = rest;
+        m.blend.set(Shape::JawOpen, jaw);
+        let f = r.frame(&m).unwrap();
+        let d = dark(&f, mx0, my0, mx1, my1);
+        assert!(
+            d > last + 50,
+            "jawOpen {jaw}: {d} dark pixels, before {last}"
+        );
+        last = d;
+        for i in changed(&a, &f) {
+            let (x, y) = (i % 512, i / 512);
+            assert!(
+                (40..472).contains(&x) && (150..512).contains(&y),
+                "jawOpen moved a pixel at ({x}, {y})"
+            );
+        }
+    }
+
+    // Blinks change the eyes and nothing below the nose.
+    let mut m = rest;
+    m.blend
+        .set_pair(Shape::EyeBlinkLeft, Shape::EyeBlinkRight, 1.0);
+    let blink = r.frame(&m).unwrap();
+    let eyes = changed(&a, &blink);
+    assert!(eyes.len() > 300, "a blink changed {} pixels", eyes.len());
+    assert!(
+        eyes.iter().all(|i| i / 512 < 260),
+        "a blink moved the mouth"
+    );
+
+    // Head yaw moves the face; the far background stays bit-identical.
+    let mut m = rest;
+    m.head.yaw = 15f32.to_radians();
+    let turned = r.frame(&m).unwrap();
+    let moved = changed(&a, &turned);
+    assert!(moved.len() > 5000, "yaw changed {} pixels", moved.len());
+    for (x, y) in [(4, 4), (507, 4), (4, 300), (507, 300)] {
+        assert!(
+            !moved.contains(&(y * 512 + x)),
+            "background moved at ({x}, {y})"
+        );
+    }
+
+    // Gaze shifts the eyes only.
+    let mut m = rest;
+    m.gaze.yaw = 20f32.to_radians();
+    let look = changed(&a, &r.frame(&m).unwrap());
+    assert!(!look.is_empty() && look.iter().all(|i| i / 512 < 260));
+
+    // Head distance 2 frames the face at half the size: a smaller changed area for the same
+    // jaw motion.
+    let mut far = rest;
+    far.head.scale = 0.5;
+    let mut far_open = far;
+    far_open.blend.set(Shape::JawOpen, 0.9);
+    let near_area = changed(&a, &{
+        let mut m = rest;
+        m.blend.set(Shape::JawOpen, 0.9);
+        r.frame(&m).unwrap()
+    })
+    .len();
+    let far_area = changed(&r.frame(&far).unwrap(), &r.frame(&far_open).unwrap()).len();
+    assert!(
+        far_area * 2 < near_area,
+        "zoomed out {far_area} vs {near_area}"
+    );
+}
