@@ -26,40 +26,11 @@ fn every_contract_subcommand_is_declared() {
 
 #[test]
 fn unbuilt_commands_refuse_without_output() {
-    let dir = tempfile::tempdir().unwrap();
-    let out_mp4 = dir.path().join("out.mp4");
-    let cases: Vec<Vec<String>> = vec![
-        vec![
-            "demo".into(),
-            "--out".into(),
-            dir.path().join("demo").display().to_string(),
-        ],
-        vec![
-            "generate".into(),
-            "--portrait".into(),
-            "p.png".into(),
-            "--audio".into(),
-            "a.wav".into(),
-            "--consent".into(),
-            "c.json".into(),
-            "--out".into(),
-            out_mp4.display().to_string(),
-        ],
-        vec!["bench".into()],
-    ];
-    for args in cases {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = provatar(&args);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.contains("not yet available"), "{args:?}: {stderr}");
-        assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
-    }
-    assert!(!out_mp4.exists(), "generate left a file behind");
-    assert!(
-        !dir.path().join("demo").exists(),
-        "demo left a directory behind"
-    );
+    let out = provatar(&["bench"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not yet available"), "{stderr}");
+    assert!(out.stdout.is_empty());
 }
 
 #[test]

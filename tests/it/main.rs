@@ -10,6 +10,7 @@
 mod analyze;
 mod contract;
 mod gate;
+mod generate;
 mod motion;
 mod probe;
 mod verify;

@@ -82,16 +82,18 @@ pub(crate) struct GenerateArgs {
     /// The MP4 to write.
     #[arg(long)]
     pub(crate) out: PathBuf,
-    /// The integrator license.
+    /// The integrator license (required; default: the `PROVATAR_LICENSE` environment variable).
     #[arg(long)]
     pub(crate) license: Option<PathBuf>,
-    /// Directory with the C2PA signer key and certificate chain.
+    /// Directory with the C2PA signer key and certificate chain (signer.key,
+    /// signer-chain.pem; default: `PROVATAR_SIGNER`). It must be the signer the license names.
     #[arg(long)]
     pub(crate) signer: Option<PathBuf>,
-    /// Trust store directory.
+    /// Trust store directory (default: `PROVATAR_TRUST`, else keys/trust).
     #[arg(long)]
     pub(crate) trust: Option<PathBuf>,
-    /// Manifest store directory.
+    /// Manifest store directory, where every signed manifest is kept by content id (default:
+    /// `PROVATAR_STORE`, else ~/.local/share/provatar/manifests).
     #[arg(long)]
     pub(crate) store: Option<PathBuf>,
     /// Policy file.
@@ -103,9 +105,12 @@ pub(crate) struct GenerateArgs {
     /// Output width and height in pixels.
     #[arg(long, default_value_t = 512)]
     pub(crate) size: u32,
-    /// Also write the motion track here.
+    /// Also write the motion track here (JSON, ARKit names).
     #[arg(long)]
     pub(crate) motion_out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub(crate) quiet: bool,
 }
 
 #[derive(Debug, Args)]

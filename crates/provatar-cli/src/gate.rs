@@ -58,7 +58,7 @@ fn load_trust(flag: Option<&PathBuf>) -> anyhow::Result<TrustStore> {
     TrustStore::load(&dir).with_context(|| format!("cannot load the trust store {}", dir.display()))
 }
 
-fn load_policy(path: Option<&PathBuf>) -> anyhow::Result<Policy> {
+pub(crate) fn load_policy(path: Option<&PathBuf>) -> anyhow::Result<Policy> {
     match path {
         None => Ok(Policy::default_policy()),
         Some(p) => {

@@ -54,7 +54,7 @@ pub(crate) fn default_store() -> Option<PathBuf> {
     Some(data.join("provatar/manifests"))
 }
 
-fn print_human(report: &VerifyReport) {
+pub(crate) fn print_human(report: &VerifyReport) {
     let headline = match report.verdict {
         Verdict::Authentic => "AUTHENTIC — a signed provatar video, unaltered",
         Verdict::Recovered => {

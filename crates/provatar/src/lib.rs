@@ -16,10 +16,14 @@ pub use provatar_face as face;
 pub use provatar_media as media;
 pub use provatar_motion as motion;
 pub use provatar_provenance as provenance;
+pub use provatar_render as render;
 pub use provatar_types as types;
 pub use provatar_watermark as watermark;
 
+mod generate;
 mod verify;
+
+pub use generate::{GenerateError, GenerateRequest, Generated, StageTimes, generate};
 
 pub use verify::{
     AnomalyFacts, Check, ConsentFacts, ManifestFacts, Verdict, Verifier, VerifyError, VerifyReport,

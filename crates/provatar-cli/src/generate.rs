@@ -1,0 +1,185 @@
+//! `provatar generate` and `provatar demo`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use provatar::{GenerateRequest, Generated, Verifier, generate};
+use serde::Serialize;
+
+use crate::Status;
+use crate::cli::{DemoArgs, GenerateArgs, MotionControls};
+
+pub(crate) fn run(args: &GenerateArgs) -> anyhow::Result<Status> {
+    let license = args
+        .license
+        .clone()
+        .or_else(|| std::env::var_os("PROVATAR_LICENSE").map(PathBuf::from))
+        .context("generate needs an integrator license (--license FILE, or PROVATAR_LICENSE)")?;
+    let signer = args
+        .signer
+        .clone()
+        .or_else(|| std::env::var_os("PROVATAR_SIGNER").map(PathBuf::from))
+        .context(
+            "generate needs the C2PA signer the license names (--signer DIR, or PROVATAR_SIGNER)",
+        )?;
+    let store = args
+        .store
+        .clone()
+        .or_else(crate::verify::default_store)
+        .context("no manifest store: give --store DIR (or set PROVATAR_STORE)")?;
+    let request = GenerateRequest {
+        portrait: args.portrait.clone(),
+        audio: args.audio.clone(),
+        consent: Some(args.consent.clone()),
+        license,
+        out: args.out.clone(),
+        signer,
+        trust: crate::gate::trust_dir(args.trust.as_ref()),
+        store,
+        policy: crate::gate::load_policy(args.policy.as_ref())?,
+        controls: crate::motion::controls(&args.controls)?,
+        size: args.size,
+    };
+    let done = run_pipeline(&request, args.quiet)?;
+    if let Some(path) = &args.motion_out {
+        let json = provatar::motion::to_json(&done.motion);
+        crate::write_whole(path, |tmp: &Path| {
+            std::fs::write(tmp, json.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))
+        })?;
+    }
+    Ok(Status::Success)
+}
+
+/// Generates with a progress bar on stderr for clips of more than a few seconds.
+fn run_pipeline(request: &GenerateRequest, quiet: bool) -> anyhow::Result<Generated> {
+    let start = Instant::now();
+    let mut last_draw = Instant::now();
+    let mut progress = |done: usize, total: usize| {
+        let long = total > 3 * request.controls.fps as usize;
+        if quiet || !long || (done < total && last_draw.elapsed().as_millis() < 200) {
+            return;
+        }
+        last_draw = Instant::now();
+        let width = 30;
+        let filled = done * width / total.max(1);
+        eprint!(
+            "\rprovatar: [{}{}] {done}/{total} frames",
+            "#".repeat(filled),
+            " ".repeat(width - filled)
+        );
+        if done == total {
+            eprintln!();
+        }
+    };
+    let done = generate(request, &mut progress)
+        .with_context(|| format!("nothing was generated at {}", request.out.display()))?;
+    let secs = start.elapsed().as_secs_f64();
+    let frames = f64::from(u32::try_from(done.frames).unwrap_or(u32::MAX));
+    eprintln!(
+        "provatar: wrote {} — {} frames ({:.1} s at {} fps), content id {}, manifest kept at {} — in {secs:.1} s ({:.0} frames/s)",
+        done.out.display(),
+        done.frames,
+        frames / f64::from(done.fps),
+        done.fps,
+        done.content_id,
+        done.manifest_path.display(),
+        frames / secs.max(1e-9)
+    );
+    Ok(done)
+}
+
+/// Where the bundled sample and the development keys are: `PROVATAR_HOME`, else the source
+/// tree this binary was built from, else the current directory.
+fn home() -> PathBuf {
+    if let Some(h) = std::env::var_os("PROVATAR_HOME") {
+        return PathBuf::from(h);
+    }
+    let built = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    if built.join("assets/sample").is_dir() {
+        return built.canonicalize().unwrap_or(built);
+    }
+    PathBuf::from(".")
+}
+
+#[derive(Serialize)]
+struct DemoReport<'a> {
+    video: String,
+    content_id: String,
+    frames: usize,
+    fps: u32,
+    seconds_per_stage: &'a provatar::StageTimes,
+    verification: &'a provatar::VerifyReport,
+}
+
+pub(crate) fn demo(args: &DemoArgs) -> anyhow::Result<Status> {
+    let home = home();
+    let sample = home.join("assets/sample");
+    let keys = home.join("keys/dev");
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let out = args.out.join("demo.mp4");
+    let store = args.out.join("manifests");
+    eprintln!(
+        "provatar demo: the bundled portrait ({}) speaks {} — consent credential and license from assets/sample, signed with the DEVELOPMENT key in keys/dev",
+        sample.join("portrait-astronaut.png").display(),
+        sample.join("speech-hello.wav").display()
+    );
+    let controls = MotionControls {
+        emotion: crate::cli::Emotion::Happy,
+        emotion_strength: 0.4,
+        gaze: "0,0".into(),
+        head_motion: 1.0,
+        head_distance: 1.0,
+        fps: 25,
+        seed: Some(7),
+    };
+    let request = GenerateRequest {
+        portrait: sample.join("portrait-astronaut.png"),
+        audio: sample.join("speech-hello.wav"),
+        consent: Some(sample.join("consent.json")),
+        license: sample.join("license.json"),
+        out: out.clone(),
+        signer: keys.clone(),
+        trust: keys.join("trust"),
+        store: store.clone(),
+        policy: provatar::consent::Policy::default_policy(),
+        controls: crate::motion::controls(&controls)?,
+        size: 512,
+    };
+    let done = run_pipeline(&request, false)?;
+    let verifier = Verifier::new(Some(&keys.join("trust")), Some(&store))?;
+    let report = verifier.verify(&out)?;
+    let demo = DemoReport {
+        video: out.display().to_string(),
+        content_id: done.content_id.to_string(),
+        frames: done.frames,
+        fps: done.fps,
+        seconds_per_stage: &done.times,
+        verification: &report,
+    };
+    let report_path = args.out.join("demo-report.json");
+    let json = serde_json::to_string_pretty(&demo).context("cannot write the demo report")?;
+    crate::write_whole(&report_path, |tmp: &Path| {
+        std::fs::write(tmp, json.as_bytes())
+            .with_context(|| format!("cannot write {}", report_path.display()))
+    })?;
+    crate::verify::print_human(&report);
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "provatar demo: {} and {} (check it again with `provatar verify {} --trust {} --store {}`)",
+        out.display(),
+        report_path.display(),
+        out.display(),
+        keys.join("trust").display(),
+        store.display()
+    );
+    Ok(if report.verdict.is_good() {
+        Status::Success
+    } else {
+        Status::Failure
+    })
+}

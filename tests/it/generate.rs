@@ -1,0 +1,201 @@
+//! `provatar generate` and `provatar demo`: the gated pipeline end to end.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{path_str, provatar, repo, sample, text};
+
+fn dev() -> PathBuf {
+    repo().join("keys/dev")
+}
+
+/// The flags of a generate run from the bundled sample into `out`, with the store in `dir`.
+fn sample_args(dir: &Path, out: &Path) -> Vec<String> {
+    [
+        "generate",
+        "--portrait",
+        path_str(&sample("portrait-astronaut.png")),
+        "--audio",
+        path_str(&sample("speech-hello.wav")),
+        "--consent",
+        path_str(&sample("consent.json")),
+        "--license",
+        path_str(&sample("license.json")),
+        "--signer",
+        path_str(&dev()),
+        "--trust",
+        path_str(&dev().join("trust")),
+        "--store",
+        path_str(&dir.join("store")),
+        "--out",
+        path_str(out),
+        "--seed",
+        "5",
+        "--quiet",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+fn run(args: &[String]) -> std::process::Output {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    provatar(&args)
+}
+
+/// Only `keep` (if any) is left in `dir`, plus the store.
+fn nothing_left(dir: &Path) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let name = e.unwrap().file_name();
+        assert!(
+            name == "store" || name == "other.png",
+            "left behind: {}",
+            name.display()
+        );
+    }
+}
+
+#[test]
+fn the_gate_refuses_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("avatar.mp4");
+    let base = sample_args(dir.path(), &out);
+    let with = |flag: &str, value: &str| {
+        let mut a = base.clone();
+        match a.iter().position(|x| x == flag) {
+            Some(i) => a[i + 1] = value.to_owned(),
+            None => a.extend([flag.to_owned(), value.to_owned()]),
+        }
+        a
+    };
+    // Another portrait than the one the consent names.
+    let other = dir.path().join("other.png");
+    let img = image::RgbImage::from_fn(400, 400, |x, y| {
+        image::Rgb([x.to_le_bytes()[0], y.to_le_bytes()[0], 90])
+    });
+    img.save(&other).unwrap();
+    let empty_trust = tempfile::tempdir().unwrap();
+    for dir_name in ["issuers", "vendors", "c2pa", "revocations"] {
+        std::fs::create_dir_all(empty_trust.path().join(dir_name)).unwrap();
+    }
+    let garbage = dir.path().join("garbage.json");
+    std::fs::write(&garbage, b"{not json").unwrap();
+    for (args, needle) in [
+        (with("--portrait", path_str(&other)), "portrait"),
+        (
+            with("--trust", path_str(empty_trust.path())),
+            "refused by the consent gate",
+        ),
+        (
+            with("--consent", path_str(&garbage)),
+            "refused by the consent gate",
+        ),
+        (
+            with("--license", path_str(&garbage)),
+            "refused by the consent gate",
+        ),
+        (
+            with("--consent", path_str(&dir.path().join("missing.json"))),
+            "cannot read",
+        ),
+        (with("--emotion-strength", "1.5"), "emotion strength"),
+    ] {
+        std::fs::remove_file(&garbage).ok();
+        std::fs::write(&garbage, b"{not json").unwrap();
+        let output = run(&args);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(needle), "expected {needle:?}: {stderr}");
+        assert!(
+            stderr.contains("nothing was generated") || needle == "emotion strength",
+            "{stderr}"
+        );
+        assert!(!out.exists(), "a refused run wrote {}", out.display());
+        std::fs::remove_file(&garbage).ok();
+        nothing_left(dir.path());
+    }
+    // Without a license there is nothing to check against.
+    let mut no_license = base.clone();
+    let i = no_license.iter().position(|x| x == "--license").unwrap();
+    no_license.drain(i..i + 2);
+    let output = run(&no_license);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("integrator license"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn generate_writes_a_video_that_verifies_and_plays() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("avatar.mp4");
+    let motion = dir.path().join("motion.json");
+    let mut args = sample_args(dir.path(), &out);
+    args.extend(["--motion-out".to_owned(), path_str(&motion).to_owned()]);
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("content id"));
+    let track: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&motion).unwrap()).unwrap();
+    assert_eq!(track["frames"].as_array().unwrap().len(), 137);
+
+    let v = provatar(&[
+        "verify",
+        path_str(&out),
+        "--trust",
+        path_str(&dev().join("trust")),
+        "--store",
+        path_str(&dir.path().join("store")),
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
+    assert_eq!(v.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["verdict"], "authentic");
+    assert_eq!(report["watermark"]["frames"], 137);
+
+    // ffprobe reads it: H.264 yuv420p 512×512 at 25 fps with the sound.
+    let probe = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_type,codec_name,pix_fmt,width,height,r_frame_rate",
+            "-of",
+            "json",
+        ])
+        .arg(&out)
+        .output()
+        .expect("ffprobe (scripts/setup-deps --test installs it)");
+    assert!(probe.status.success(), "{}", text(&probe.stderr));
+    let p: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+    let streams = p["streams"].as_array().unwrap();
+    let video = streams.iter().find(|s| s["codec_type"] == "video").unwrap();
+    assert_eq!(video["codec_name"], "h264");
+    assert_eq!(video["pix_fmt"], "yuv420p");
+    assert_eq!(
+        (video["width"].as_u64(), video["height"].as_u64()),
+        (Some(512), Some(512))
+    );
+    assert_eq!(video["r_frame_rate"], "25/1");
+    assert!(streams.iter().any(|s| s["codec_type"] == "audio"), "{p:#}");
+
+    // The same seed and inputs give the same motion; an existing output is replaced whole.
+    let again = run(&args);
+    assert_eq!(again.status.code(), Some(0));
+    let track2: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&motion).unwrap()).unwrap();
+    assert_eq!(track, track2);
+}
+
+#[test]
+fn demo_makes_and_verifies_the_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let output = provatar(&["demo", "--out", path_str(&out)]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("AUTHENTIC"), "{stderr}");
+    assert!(out.join("demo.mp4").is_file());
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("demo-report.json")).unwrap()).unwrap();
+    assert_eq!(report["verification"]["verdict"], "authentic");
+    assert_eq!(report["frames"], 137);
+}
