@@ -88,6 +88,18 @@ fn run_pipeline(request: &GenerateRequest, quiet: bool) -> anyhow::Result<Genera
         done.manifest_path.display(),
         frames / secs.max(1e-9)
     );
+    let t = &done.times;
+    let per = |s: f64| 1e3 * s / frames.max(1.0);
+    eprintln!(
+        "provatar: stages — gate {:.0} ms, face analysis {:.0} ms, motion {:.0} ms; per frame: render {:.2} ms, watermark {:.2} ms, encode {:.2} ms; sign + store {:.0} ms",
+        1e3 * t.gate,
+        1e3 * t.analyze,
+        1e3 * t.motion,
+        per(t.render),
+        per(t.watermark),
+        per(t.encode),
+        1e3 * t.sign
+    );
     Ok(done)
 }
 

@@ -310,7 +310,7 @@ impl Face {
         // 0.9 s between blinks. With the refractory time that averages 15–20 per minute.
         let rate = if self.since_pause < 0.6 { 0.8 } else { 0.33 };
         let draw = self.rng.unit();
-        let length = self.rng.range(0.13, 0.2);
+        let length = self.rng.range(0.15, 0.25);
         if self.blink_start.is_none() && t >= self.next_blink_allowed && draw < rate * self.dt {
             self.blink_start = Some(t);
             self.blink_length = length;
@@ -324,11 +324,13 @@ impl Face {
             self.blink_start = None;
             return 0.0;
         }
-        // Closing takes 35 % of the blink, opening the rest.
-        if phase < 0.35 {
-            smoothstep(phase, 0.0, 0.35)
+        // Closing takes 30 % of the blink, the lids stay shut for 20 %, opening takes the rest.
+        if phase < 0.3 {
+            smoothstep(phase, 0.0, 0.3)
+        } else if phase < 0.5 {
+            1.0
         } else {
-            1.0 - smoothstep(phase, 0.35, 1.0)
+            1.0 - smoothstep(phase, 0.5, 1.0)
         }
     }
 

@@ -140,6 +140,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("pose {k}: {name}");
     }
     strip.save(out.join("poses.png"))?;
+    // The eyes, open and shut, at full size.
+    let mut eyes = image::RgbImage::new(256, 160);
+    for (k, (_, m)) in [&poses[0], &poses[2]].iter().enumerate() {
+        let f = renderer.frame(m)?;
+        let img =
+            image::RgbImage::from_raw(f.width(), f.height(), f.rgb().to_vec()).ok_or("frame")?;
+        let crop = image::imageops::crop_imm(&img, 128, 150, 256, 80).to_image();
+        image::imageops::replace(&mut eyes, &crop, 0, i64::from(k as u32 * 80));
+    }
+    eyes.save(out.join("eyes.png"))?;
     println!(
         "wrote {}, {} and {}",
         out.join("sheet.png").display(),
