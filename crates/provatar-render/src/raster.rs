@@ -60,28 +60,48 @@ pub(crate) fn fill(out: &mut [u8], width: usize, height: usize, tri: &Tri, sourc
     let min_y = a[1].min(b[1]).min(c[1]).floor().max(0.0) as usize;
     let max_y = (a[1].max(b[1]).max(c[1]).ceil().max(0.0) as usize).min(height);
     let inv = 1.0 / area;
-    // Edge functions, oriented so inside is positive whatever the winding.
+    // Edge functions, oriented so inside is positive whatever the winding; each is affine in
+    // (x, y), so it is stepped along the row instead of recomputed.
     let sign = if area > 0.0 { 1.0 } else { -1.0 };
-    let edge = |p: [f32; 2], q: [f32; 2], x: f32, y: f32| {
-        sign * ((q[0] - p[0]) * (y - p[1]) - (q[1] - p[1]) * (x - p[0]))
+    let edge = |p: [f32; 2], q: [f32; 2]| {
+        // e(x, y) = sign · ((q − p) × ((x, y) − p)) = c + dx·x + dy·y
+        let (ex, ey) = (q[0] - p[0], q[1] - p[1]);
+        let dx = -sign * ey;
+        let dy = sign * ex;
+        let c = sign * (ey * p[0] - ex * p[1]);
+        (c, dx, dy)
     };
+    let (e0, e1, e2) = (edge(b, c), edge(c, a), edge(a, b));
     let [s0, s1, s2] = tri.src;
+    // The source position is affine in (x, y) too: barycentric weights are the edges / area.
+    let k = sign * inv;
+    let coef = |i: usize| {
+        let c = k * (e0.0 * s0[i] + e1.0 * s1[i] + e2.0 * s2[i]);
+        let dx = k * (e0.1 * s0[i] + e1.1 * s1[i] + e2.1 * s2[i]);
+        let dy = k * (e0.2 * s0[i] + e1.2 * s1[i] + e2.2 * s2[i]);
+        (c, dx, dy)
+    };
+    let (sxc, syc) = (coef(0), coef(1));
     for y in min_y..max_y {
         let py = y as f32 + 0.5;
+        let px0 = min_x as f32 + 0.5;
+        let mut w0 = e0.0 + e0.1 * px0 + e0.2 * py;
+        let mut w1 = e1.0 + e1.1 * px0 + e1.2 * py;
+        let mut w2 = e2.0 + e2.1 * px0 + e2.2 * py;
+        let mut sx = sxc.0 + sxc.1 * px0 + sxc.2 * py;
+        let mut sy = syc.0 + syc.1 * px0 + syc.2 * py;
+        let row = y * width;
         for x in min_x..max_x {
-            let px = x as f32 + 0.5;
-            let w0 = edge(b, c, px, py);
-            let w1 = edge(c, a, px, py);
-            let w2 = edge(a, b, px, py);
-            if w0 < 0.0 || w1 < 0.0 || w2 < 0.0 {
-                continue;
+            if w0 >= 0.0 && w1 >= 0.0 && w2 >= 0.0 {
+                let rgb = source.sample(sx, sy);
+                let o = (row + x) * 3;
+                out[o..o + 3].copy_from_slice(&rgb);
             }
-            let (l0, l1, l2) = (w0 * inv * sign, w1 * inv * sign, w2 * inv * sign);
-            let sx = l0 * s0[0] + l1 * s1[0] + l2 * s2[0];
-            let sy = l0 * s0[1] + l1 * s1[1] + l2 * s2[1];
-            let rgb = source.sample(sx, sy);
-            let o = (y * width + x) * 3;
-            out[o..o + 3].copy_from_slice(&rgb);
+            w0 += e0.1;
+            w1 += e1.1;
+            w2 += e2.1;
+            sx += sxc.1;
+            sy += syc.1;
         }
     }
 }
