@@ -177,6 +177,32 @@ fn generate_writes_a_video_that_verifies_and_plays() {
     assert_eq!(video["r_frame_rate"], "25/1");
     assert!(streams.iter().any(|s| s["codec_type"] == "audio"), "{p:#}");
 
+    // A copy re-encoded by someone else (libx264 CRF 28) has lost the manifest; the watermark
+    // finds it in the store.
+    let copy = dir.path().join("copy.mp4");
+    let ff = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(&out)
+        .args([
+            "-c:v", "libx264", "-crf", "28", "-pix_fmt", "yuv420p", "-c:a", "copy",
+        ])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert!(ff.status.success(), "{}", text(&ff.stderr));
+    let v = provatar(&[
+        "verify",
+        path_str(&copy),
+        "--trust",
+        path_str(&dev().join("trust")),
+        "--store",
+        path_str(&dir.path().join("store")),
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
+    assert_eq!(v.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["verdict"], "recovered");
+
     // The same seed and inputs give the same motion; an existing output is replaced whole.
     let again = run(&args);
     assert_eq!(again.status.code(), Some(0));

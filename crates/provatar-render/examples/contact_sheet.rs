@@ -4,7 +4,9 @@
 //! ```text
 //! cargo run --release -p provatar-render --example contact_sheet -- PORTRAIT AUDIO OUT_DIR [EMOTION]
 //! ```
-//! `OUT_DIR/sheet.png`: every 10th frame, 4 across, at half size; `OUT_DIR/mouth.png`: the mouth
+//! The portrait must pass the consent gate with the sample's credential and license (the
+//! bundled astronaut does; for another face, issue a credential with the development issuer
+//! key in `keys/dev`). `OUT_DIR/sheet.png`: every 10th frame, 4 across, at half size; `OUT_DIR/mouth.png`: the mouth
 //! of every 5th frame at full size; and the render time per frame.
 
 #![allow(
@@ -15,13 +17,17 @@
     reason = "a tool that prints figures and crops pixels"
 )]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use provatar_consent::{
+    Admission, ConsentCredential, Doc, Gate, IntegratorLicense, Policy, Portrait, Request, Signed,
+    TrustStore,
+};
 use provatar_face::FaceAnalyzer;
 use provatar_motion::{Controls, Emotion, drive};
 use provatar_render::Renderer;
-use provatar_types::{Limits, Shape as S};
+use provatar_types::{Frame, Limits, Shape as S};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -47,7 +53,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ..Controls::default()
         },
     )?;
-    let mut renderer = Renderer::new(&picture, &rig, 512)?;
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let admission = admit(&repo, portrait.as_ref(), &picture)?;
+    let mut renderer = Renderer::new(&admission, &picture, &rig, 512)?;
     let start = Instant::now();
     let mut frames = Vec::new();
     for m in &track.frames {
@@ -157,4 +165,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out.join("poses.png").display()
     );
     Ok(())
+}
+
+/// Admits the bundled sample through the consent gate (development trust store, the sample's
+/// consent credential and license): the renderer only runs for an admitted portrait.
+fn admit(
+    repo: &Path,
+    portrait_path: &Path,
+    portrait: &Frame,
+) -> Result<Admission, Box<dyn std::error::Error>> {
+    let trust = TrustStore::load(&repo.join("keys/dev/trust"))?;
+    let policy = Policy::default_policy();
+    let bytes = std::fs::read(portrait_path)?;
+    let consent = Signed::<ConsentCredential>::parse(
+        Doc::Consent,
+        &std::fs::read(repo.join("assets/sample/consent.json"))?,
+    )?;
+    let license = Signed::<IntegratorLicense>::parse(
+        Doc::License,
+        &std::fs::read(repo.join("assets/sample/license.json"))?,
+    )?;
+    Ok(Gate::new(&trust, &policy).admit(
+        &Portrait {
+            bytes: &bytes,
+            pixels: Some(portrait),
+        },
+        Some(&consent),
+        &license,
+        &Request {
+            clip_seconds: 10.0,
+            emotion: "neutral".into(),
+            emotion_strength: 0.5,
+            size: 512,
+            streaming: false,
+        },
+    )?)
 }

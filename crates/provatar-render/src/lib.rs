@@ -28,6 +28,7 @@
 
 mod raster;
 
+use provatar_consent::Admission;
 use provatar_face::FaceRig;
 use provatar_types::{Frame, MotionFrame, Shape};
 
@@ -180,6 +181,8 @@ fn spread(
 
 impl Renderer {
     /// Prepares to render `portrait` (the picture `rig` was analysed from) at `size`×`size`.
+    /// Only the consent gate makes an [`Admission`], so there is no ungated path to a rendered
+    /// frame; the caller passes the portrait the admission was given for.
     ///
     /// # Errors
     /// [`RenderError`] for a size outside 64..=1024 or a rig that does not fit the picture.
@@ -187,7 +190,12 @@ impl Renderer {
         clippy::too_many_lines,
         reason = "the rig's set-up reads best as one recipe"
     )]
-    pub fn new(portrait: &Frame, rig: &FaceRig, size: u32) -> Result<Self, RenderError> {
+    pub fn new(
+        _admission: &Admission,
+        portrait: &Frame,
+        rig: &FaceRig,
+        size: u32,
+    ) -> Result<Self, RenderError> {
         if !(64..=1024).contains(&size) {
             return Err(RenderError::Size(size));
         }

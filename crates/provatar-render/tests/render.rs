@@ -2,20 +2,25 @@
 
 #![allow(clippy::unwrap_used, reason = "tests")]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use provatar_consent::{
+    Admission, ConsentCredential, Doc, Gate, IntegratorLicense, Policy, Portrait, Request, Signed,
+    TrustStore,
+};
 use provatar_face::FaceAnalyzer;
 use provatar_render::{RenderError, Renderer};
 use provatar_types::{Frame, Limits, MotionFrame, Shape};
 
-fn setup() -> (Frame, provatar_face::FaceRig) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../assets/sample/portrait-astronaut.png");
+fn setup() -> (Frame, provatar_face::FaceRig, Admission) {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = repo.join("assets/sample/portrait-astronaut.png");
     let picture = provatar_media::load_image(&path, &Limits::default())
         .unwrap()
         .frame;
     let rig = FaceAnalyzer::new().unwrap().analyze(&picture).unwrap();
-    (picture, rig)
+    let admission = admit(&repo, &path, &picture).unwrap();
+    (picture, rig, admission)
 }
 
 /// Dark pixels (sum of RGB under 200) inside a box.
@@ -43,19 +48,19 @@ fn changed(a: &Frame, b: &Frame) -> Vec<usize> {
 
 #[test]
 fn one_renderer_many_frames() {
-    let (picture, rig) = setup();
+    let (picture, rig, admission) = setup();
     assert!(matches!(
-        Renderer::new(&picture, &rig, 2048),
+        Renderer::new(&admission, &picture, &rig, 2048),
         Err(RenderError::Size(2048))
     ));
     let mut wrong = rig.clone();
     wrong.landmarks.truncate(100);
     assert!(matches!(
-        Renderer::new(&picture, &wrong, 512),
+        Renderer::new(&admission, &picture, &wrong, 512),
         Err(RenderError::Rig(_))
     ));
 
-    let mut r = Renderer::new(&picture, &rig, 512).unwrap();
+    let mut r = Renderer::new(&admission, &picture, &rig, 512).unwrap();
     let rest = MotionFrame::default();
     let a = r.frame(&rest).unwrap();
     assert_eq!((a.width(), a.height()), (512, 512));
@@ -132,4 +137,39 @@ fn one_renderer_many_frames() {
         far_area * 2 < near_area,
         "zoomed out {far_area} vs {near_area}"
     );
+}
+
+/// Admits the bundled sample through the consent gate (development trust store, the sample's
+/// consent credential and license): the renderer only runs for an admitted portrait.
+fn admit(
+    repo: &Path,
+    portrait_path: &Path,
+    portrait: &Frame,
+) -> Result<Admission, Box<dyn std::error::Error>> {
+    let trust = TrustStore::load(&repo.join("keys/dev/trust"))?;
+    let policy = Policy::default_policy();
+    let bytes = std::fs::read(portrait_path)?;
+    let consent = Signed::<ConsentCredential>::parse(
+        Doc::Consent,
+        &std::fs::read(repo.join("assets/sample/consent.json"))?,
+    )?;
+    let license = Signed::<IntegratorLicense>::parse(
+        Doc::License,
+        &std::fs::read(repo.join("assets/sample/license.json"))?,
+    )?;
+    Ok(Gate::new(&trust, &policy).admit(
+        &Portrait {
+            bytes: &bytes,
+            pixels: Some(portrait),
+        },
+        Some(&consent),
+        &license,
+        &Request {
+            clip_seconds: 10.0,
+            emotion: "neutral".into(),
+            emotion_strength: 0.5,
+            size: 512,
+            streaming: false,
+        },
+    )?)
 }

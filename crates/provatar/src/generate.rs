@@ -270,7 +270,7 @@ pub fn generate(
     times.motion = t.elapsed().as_secs_f64();
 
     // Render, mark, encode.
-    let mut renderer = Renderer::new(&portrait.frame, &rig, request.size)
+    let mut renderer = Renderer::new(&admission, &portrait.frame, &rig, request.size)
         .map_err(|e| stage("render")(e.to_string()))?;
     let content_id = new_content_id();
     let dir = request
