@@ -110,6 +110,16 @@ pub struct Renderer {
     eye_width: [f32; 2],
     base_scale: f32,
     background: Option<(u32, Vec<u8>)>,
+    teeth: Option<Teeth>,
+}
+
+/// The portrait's own open mouth, when it shows teeth: per source column, the top and bottom of
+/// the opening, so the renderer can reuse the real teeth.
+#[derive(Debug, Clone)]
+struct Teeth {
+    first_column: i64,
+    top: Vec<f32>,
+    bottom: Vec<f32>,
 }
 
 impl std::fmt::Debug for Renderer {
@@ -581,6 +591,7 @@ impl Renderer {
             fields.push(f);
         }
         let eye_w = |a: usize, b: usize| len(sub(xy(lm[a]), xy(lm[b])));
+        let teeth = find_teeth(portrait, &rest);
         Ok(Self {
             source: portrait.rgb().to_vec(),
             source_w: portrait.width() as usize,
@@ -597,6 +608,7 @@ impl Renderer {
             base_scale: 0.55 * size as f32 / hh,
             rest,
             background: None,
+            teeth,
         })
     }
 
@@ -765,7 +777,7 @@ impl Renderer {
             };
             fill(&mut out, n, n, &tri, &source);
         }
-        self.mouth(&mut out, &dst);
+        self.mouth(&mut out, &dst, self.base_scale * scale);
         Frame::from_rgb(self.size, self.size, out).map_err(|e| RenderError::Frame(e.to_string()))
     }
 
@@ -777,7 +789,7 @@ impl Renderer {
         clippy::cast_precision_loss,
         reason = "pixel loops over a clipped box"
     )]
-    fn mouth(&self, out: &mut [u8], dst: &[[f32; 2]]) {
+    fn mouth(&self, out: &mut [u8], dst: &[[f32; 2]], scale: f32) {
         let regions = provatar_face::topology::regions();
         let polygon: Vec<[f32; 2]> = regions
             .lips_inner
@@ -814,6 +826,13 @@ impl Renderer {
                 continue;
             };
             let span = (bottom + 1 - top) as f32;
+            // Where the portrait shows its teeth, they hang from the upper lip as they were:
+            // this column's source column, found from the upper lip's middle.
+            let real = self.teeth.as_ref().and_then(|t| {
+                let sx = self.rest[13][0] + (px - dst[13][0]) / scale;
+                let col = usize::try_from(sx.floor() as i64 - t.first_column).ok()?;
+                Some((sx, *t.top.get(col)?, *t.bottom.get(col)?))
+            });
             // Darker towards the corners.
             let across = ((px - x0) / width - 0.5).abs() * 2.0;
             let shade = 1.0 - 0.6 * across * across;
@@ -828,18 +847,88 @@ impl Renderer {
                     let k = ((t - 0.6) / 0.4).min(1.0);
                     c = [0, 1, 2].map(|i| cavity[i] + k * (tongue[i] - cavity[i]));
                 }
-                if from_top < teeth_height.min(0.45 * span) {
+                if real.is_none() && from_top < teeth_height.min(0.45 * span) {
                     // The teeth's lower edge softens over one pixel.
                     let edge = (teeth_height.min(0.45 * span) - from_top).min(1.0);
                     c = [0, 1, 2].map(|i| c[i] + edge * (teeth[i] - c[i]));
                 }
                 let o = (y * n + x) * 3;
+                let mut c = c.map(|v| v * shade);
+                if let Some((sx, src_top, src_bottom)) = real {
+                    // The real teeth, their lower edge faded over one output pixel.
+                    let sy = src_top + from_top / scale;
+                    let alpha = ((src_bottom - sy) * scale).clamp(0.0, 1.0);
+                    if alpha > 0.0 {
+                        let source = Source {
+                            rgb: &self.source,
+                            width: self.source_w,
+                            height: self.source_h,
+                        };
+                        let t = source.sample(sx, sy);
+                        c = [0, 1, 2].map(|i| c[i] + alpha * (f32::from(t[i]) - c[i]));
+                    }
+                }
                 for i in 0..3 {
-                    out[o + i] = (c[i] * shade).clamp(0.0, 255.0) as u8;
+                    out[o + i] = c[i].clamp(0.0, 255.0) as u8;
                 }
             }
         }
     }
+}
+
+/// The portrait's mouth opening column by column, if it is open and bright inside (teeth).
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "pixel columns inside the picture"
+)]
+fn find_teeth(portrait: &Frame, rest: &[[f32; 3]]) -> Option<Teeth> {
+    let regions = provatar_face::topology::regions();
+    let polygon: Vec<[f32; 2]> = regions
+        .lips_inner
+        .iter()
+        .map(|&i| xy(rest[usize::from(i)]))
+        .collect();
+    let (w, h) = (portrait.width() as usize, portrait.height() as usize);
+    let x0 = polygon
+        .iter()
+        .map(|p| p[0])
+        .fold(f32::MAX, f32::min)
+        .floor()
+        .max(0.0) as usize;
+    let x1 = (polygon.iter().map(|p| p[0]).fold(f32::MIN, f32::max).ceil() as usize).min(w);
+    let y0 = polygon
+        .iter()
+        .map(|p| p[1])
+        .fold(f32::MAX, f32::min)
+        .floor()
+        .max(0.0) as usize;
+    let y1 = (polygon.iter().map(|p| p[1]).fold(f32::MIN, f32::max).ceil() as usize).min(h);
+    let (mut top, mut bottom) = (Vec::new(), Vec::new());
+    let (mut bright, mut count, mut widest) = (0.0f32, 0usize, 0.0f32);
+    for x in x0..x1 {
+        let inside_rows: Vec<usize> = (y0..y1)
+            .filter(|&y| inside(&polygon, x as f32 + 0.5, y as f32 + 0.5))
+            .collect();
+        let (t, b) = match (inside_rows.first(), inside_rows.last()) {
+            (Some(&t), Some(&b)) => (t as f32, b as f32 + 1.0),
+            _ => (0.0, 0.0),
+        };
+        widest = widest.max(b - t);
+        for &y in &inside_rows {
+            let p = &portrait.rgb()[(y * w + x) * 3..(y * w + x) * 3 + 3];
+            bright += (f32::from(p[0]) + f32::from(p[1]) + f32::from(p[2])) / 3.0;
+            count += 1;
+        }
+        top.push(t);
+        bottom.push(b);
+    }
+    let mean = bright / count.max(1) as f32;
+    (widest >= 3.0 && mean > 110.0).then_some(Teeth {
+        first_column: i64::try_from(x0).unwrap_or(i64::MAX),
+        top,
+        bottom,
+    })
 }
 
 const IDENTITY: [[f32; 3]; 3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
