@@ -137,17 +137,21 @@ fn generate_writes_a_video_that_verifies_and_plays() {
         serde_json::from_slice(&std::fs::read(&motion).unwrap()).unwrap();
     assert_eq!(track["frames"].as_array().unwrap().len(), 137);
 
-    let v = provatar(&[
-        "verify",
-        path_str(&out),
-        "--trust",
-        path_str(&dev().join("trust")),
-        "--store",
-        path_str(&dir.path().join("store")),
-        "--json",
-    ]);
-    let report: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
-    assert_eq!(v.status.code(), Some(0), "{report:#}");
+    let verify = |video: &Path| {
+        let v = provatar(&[
+            "verify",
+            path_str(video),
+            "--trust",
+            path_str(&dev().join("trust")),
+            "--store",
+            path_str(&dir.path().join("store")),
+            "--json",
+        ]);
+        let report: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
+        assert_eq!(v.status.code(), Some(0), "{report:#}");
+        report
+    };
+    let report = verify(&out);
     assert_eq!(report["verdict"], "authentic");
     assert_eq!(report["watermark"]["frames"], 137);
 
@@ -190,18 +194,7 @@ fn generate_writes_a_video_that_verifies_and_plays() {
         .output()
         .unwrap();
     assert!(ff.status.success(), "{}", text(&ff.stderr));
-    let v = provatar(&[
-        "verify",
-        path_str(&copy),
-        "--trust",
-        path_str(&dev().join("trust")),
-        "--store",
-        path_str(&dir.path().join("store")),
-        "--json",
-    ]);
-    let report: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
-    assert_eq!(v.status.code(), Some(0), "{report:#}");
-    assert_eq!(report["verdict"], "recovered");
+    assert_eq!(verify(&copy)["verdict"], "recovered");
 
     // The same seed and inputs give the same motion; an existing output is replaced whole.
     let again = run(&args);

@@ -111,6 +111,15 @@ pub struct ManifestReport {
 }
 
 impl ManifestReport {
+    /// The report of a manifest that is there but cannot be read at all: invalid, with `code`.
+    pub fn unreadable(code: String) -> Self {
+        Self {
+            state: ManifestState::Invalid,
+            codes: vec![code],
+            ..Self::absent()
+        }
+    }
+
     fn absent() -> Self {
         Self {
             state: ManifestState::Absent,

@@ -286,7 +286,7 @@ impl Verifier {
         let (detection, damaged) = self.watermark(bytes.clone()).map_err(unreadable)?;
         // A manifest that cannot even be parsed is as good as a broken one.
         let embedded = provatar_provenance::read_bytes(bytes, "video/mp4", &self.anchors)
-            .unwrap_or_else(|e| broken_manifest(&e.to_string()));
+            .unwrap_or_else(|e| ManifestReport::unreadable(format!("manifest.unreadable ({e})")));
         Ok(self.judge(path, &embedded, &detection, damaged))
     }
 
@@ -582,19 +582,4 @@ fn is_binding_mismatch(code: &str) -> bool {
     ]
     .iter()
     .any(|p| code.starts_with(p))
-}
-
-/// What an unparseable manifest reads as: present and invalid.
-fn broken_manifest(reason: &str) -> ManifestReport {
-    ManifestReport {
-        state: ManifestState::Invalid,
-        codes: vec![format!("manifest.unreadable ({reason})")],
-        signer: None,
-        time: None,
-        title: None,
-        digital_source_type: None,
-        content_id: None,
-        consent: None,
-        ai_training: None,
-    }
 }
