@@ -967,7 +967,11 @@ fn anomalies(frames: &[FrameReport]) -> Vec<FrameAnomaly> {
                     (a.expected_index, a.found_index),
                     (Some(e), Some(f)) if (1..=STALE_LAG).contains(&e.wrapping_sub(f))
                 );
-            !stale || n >= STALE_RUN
+            // A frame index is checked by CRC-8 only, so one read in 256 of a badly damaged
+            // frame passes wrong: an index anomaly needs two reads. (A real cut or insertion
+            // shifts every frame after it; a reordered run has its own length.)
+            let misread = a.kind != AnomalyKind::Unmarked && n < 2;
+            (!stale || n >= STALE_RUN) && !misread
         })
         .collect();
     let mut keep = keep.into_iter();
