@@ -1,6 +1,10 @@
 //! The renderer on the bundled portrait: framing, what moves and what stays, each control.
 
-#![allow(clippy::unwrap_used, reason = "tests")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    reason = "tests that print their measured figures"
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -136,6 +140,77 @@ fn one_renderer_many_frames() {
     assert!(
         far_area * 2 < near_area,
         "zoomed out {far_area} vs {near_area}"
+    );
+}
+
+/// provatar's own face analyser, run on rendered frames, sees each control: the lips part with
+/// `jawOpen`, the lids close on a blink, the corners rise with a smile, the irises follow gaze.
+#[test]
+fn the_face_analyser_sees_each_control_in_the_frames() {
+    let (picture, rig, admission) = setup();
+    let mut r = Renderer::new(&admission, &picture, &rig, 512).unwrap();
+    let analyzer = FaceAnalyzer::new().unwrap();
+    let measure = |m: &MotionFrame, r: &mut Renderer| {
+        let f = r.frame(m).unwrap();
+        let seen = analyzer.analyze(&f).unwrap();
+        let p = |i: usize| [seen.landmarks[i][0], seen.landmarks[i][1]];
+        let dist = |a: usize, b: usize| (p(a)[0] - p(b)[0]).hypot(p(a)[1] - p(b)[1]);
+        let iod = dist(33, 263);
+        let lips = dist(13, 14) / iod;
+        let eyes = (dist(159, 145) + dist(386, 374)) / (2.0 * iod);
+        // Mouth corners above the lips' middle (positive: a smile).
+        let corners = (0.5 * (p(13)[1] + p(14)[1]) - 0.5 * (p(61)[1] + p(291)[1])) / iod;
+        // Iris centres relative to the eye corners' middle, in eye widths.
+        let iris = f32::midpoint(
+            (p(468)[0] - f32::midpoint(p(33)[0], p(133)[0])) / dist(33, 133),
+            (p(473)[0] - f32::midpoint(p(263)[0], p(362)[0])) / dist(263, 362),
+        );
+        (lips, eyes, corners, iris)
+    };
+    let rest = MotionFrame::default();
+    let base = measure(&rest, &mut r);
+    let mut opening = vec![base.0];
+    for jaw in [0.4, 0.8] {
+        let mut m = rest;
+        m.blend.set(Shape::JawOpen, jaw);
+        opening.push(measure(&m, &mut r).0);
+    }
+    assert!(
+        opening[1] > opening[0] + 0.05 && opening[2] > opening[1] + 0.05,
+        "lip gap / eye distance for jawOpen 0, 0.4, 0.8: {opening:?}"
+    );
+    let mut m = rest;
+    m.blend
+        .set_pair(Shape::EyeBlinkLeft, Shape::EyeBlinkRight, 1.0);
+    let shut = measure(&m, &mut r).1;
+    assert!(
+        shut < 0.75 * base.1,
+        "eye opening {shut} on a blink vs {} open",
+        base.1
+    );
+    let mut m = rest;
+    m.blend
+        .set_pair(Shape::MouthSmileLeft, Shape::MouthSmileRight, 1.0);
+    let smile = measure(&m, &mut r).2;
+    assert!(
+        smile > base.2 + 0.02,
+        "corners {smile} smiling vs {} at rest",
+        base.2
+    );
+    let mut m = rest;
+    m.gaze.yaw = 20f32.to_radians();
+    let right = measure(&m, &mut r).3;
+    m.gaze.yaw = -20f32.to_radians();
+    let left = measure(&m, &mut r).3;
+    assert!(
+        right > base.3 && base.3 > left,
+        "irises {left} < {} < {right}",
+        base.3
+    );
+    // The figures, for the record (`cargo test -p provatar-render -- --nocapture`).
+    println!(
+        "lip gap {opening:?}; eye opening {:.3} → {shut:.3}; corners {:.3} → {smile:.3}; irises {left:.3} / {:.3} / {right:.3}",
+        base.1, base.2, base.3
     );
 }
 
