@@ -50,6 +50,8 @@ pub enum RenderError {
 }
 
 const RING: usize = 36;
+/// How far above its place (as a share of its travel) a closing lid samples the picture.
+const LID_SOURCE: f32 = 0.5;
 const EYE_R: usize = 478;
 const EYE_L: usize = 479;
 const MOUTH: usize = 480;
@@ -111,6 +113,7 @@ pub struct Renderer {
     base_scale: f32,
     background: Option<(u32, Vec<u8>)>,
     teeth: Option<Teeth>,
+    lid_source: [Vec<[f32; 2]>; 2],
 }
 
 /// The portrait's own open mouth, when it shows teeth: per source column, the top and bottom of
@@ -394,6 +397,8 @@ impl Renderer {
             .chain(upper_face.iter().copied())
             .collect();
         let mut fields = Vec::with_capacity(SHAPES.len());
+        // Where the upper lids sample the picture on a full blink (right, left).
+        let mut lid_source = [vec![[0.0f32; 2]; POINTS], vec![[0.0f32; 2]; POINTS]];
         let side = |i: usize| along(rest[i], u).signum();
         let brow_r = idx(regions.right_brow);
         let brow_l = idx(regions.left_brow);
@@ -551,22 +556,33 @@ impl Renderer {
                     let mut h: Vec<(usize, [f32; 2])> = Vec::new();
                     let mut centre_move = 0.0;
                     for &i in &upper {
-                        // The matching point on the lower lid (nearest along the eye).
-                        let low = lower
+                        // The lower lid under this point: interpolated along the eye between
+                        // the two lower-lid points around it, so the lids meet without slivers.
+                        let ui = along(rest[i], u);
+                        let mut pts: Vec<(f32, f32)> = lower
                             .iter()
-                            .copied()
-                            .min_by(|&p, &q| {
-                                (along(rest[p], u) - along(rest[i], u))
-                                    .abs()
-                                    .total_cmp(&(along(rest[q], u) - along(rest[i], u)).abs())
-                            })
-                            .unwrap_or(i);
-                        let opening = along(rest[low], v) - along(rest[i], v);
-                        let dv = if blink {
-                            0.92 * opening
-                        } else {
-                            -0.25 * opening
-                        };
+                            .chain([&a, &b])
+                            .map(|&p| (along(rest[p], u), along(rest[p], v)))
+                            .collect();
+                        pts.sort_by(|x, y| x.0.total_cmp(&y.0));
+                        let below = pts
+                            .windows(2)
+                            .find(|w| w[0].0 <= ui && ui <= w[1].0)
+                            .map_or_else(
+                                || {
+                                    pts.iter()
+                                        .min_by(|x, y| {
+                                            (x.0 - ui).abs().total_cmp(&(y.0 - ui).abs())
+                                        })
+                                        .map_or(along(rest[i], v), |p| p.1)
+                                },
+                                |w| {
+                                    let t = (ui - w[0].0) / (w[1].0 - w[0].0).max(1e-3);
+                                    w[0].1 + t * (w[1].1 - w[0].1)
+                                },
+                            );
+                        let opening = below - along(rest[i], v);
+                        let dv = if blink { opening } else { -0.25 * opening };
                         centre_move += dv;
                         h.push((i, dir(0.0, dv)));
                     }
@@ -588,6 +604,22 @@ impl Renderer {
                 }
                 _ => vec![[0.0, 0.0]; POINTS],
             };
+            if matches!(shape, Shape::EyeBlinkLeft | Shape::EyeBlinkRight) {
+                // A closing lid shows skin, not a stretched lash line: every point the lid
+                // moves samples the picture as far above its own place as it moved down.
+                let side = usize::from(shape == Shape::EyeBlinkLeft);
+                lid_source[side] = f
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| {
+                        if i == EYE_R || i == EYE_L {
+                            [0.0, 0.0]
+                        } else {
+                            [-LID_SOURCE * d[0], -LID_SOURCE * d[1]]
+                        }
+                    })
+                    .collect();
+            }
             fields.push(f);
         }
         let eye_w = |a: usize, b: usize| len(sub(xy(lm[a]), xy(lm[b])));
@@ -609,6 +641,7 @@ impl Renderer {
             rest,
             background: None,
             teeth,
+            lid_source,
         })
     }
 
@@ -763,7 +796,18 @@ impl Renderer {
             if ids.iter().all(|&i| self.follow[i] == 0.0) {
                 continue;
             }
-            let mut src = ids.map(|i| xy(self.rest[i]));
+            let mut src = ids.map(|i| {
+                let [r, l] = &self.lid_source;
+                let (br, bl) = (
+                    motion.blend.get(Shape::EyeBlinkRight),
+                    motion.blend.get(Shape::EyeBlinkLeft),
+                );
+                let p = xy(self.rest[i]);
+                [
+                    p[0] + br * r[i][0] + bl * l[i][0],
+                    p[1] + br * r[i][1] + bl * l[i][1],
+                ]
+            });
             if let Kind::Eye(e) = kind {
                 let d = gaze_shift(e);
                 for s in &mut src {
