@@ -114,6 +114,7 @@ pub struct Renderer {
     background: Option<(u32, Vec<u8>)>,
     teeth: Option<Teeth>,
     lid_source: [Vec<[f32; 2]>; 2],
+    order: Vec<usize>,
 }
 
 /// The portrait's own open mouth, when it shows teeth: per source column, the top and bottom of
@@ -642,6 +643,7 @@ impl Renderer {
             background: None,
             teeth,
             lid_source,
+            order: Vec::new(),
         })
     }
 
@@ -701,34 +703,31 @@ impl Renderer {
         let mut out = self.background(scale);
         let n = self.size as usize;
         // Deform.
-        let weights: Vec<f32> = SHAPES
-            .iter()
-            .map(|&s| match s {
-                // One field serves both sides where the sides move alike.
-                Shape::MouthPressLeft => {
-                    0.5 * (motion.blend.get(Shape::MouthPressLeft)
-                        + motion.blend.get(Shape::MouthPressRight))
-                }
-                Shape::MouthUpperUpLeft => {
-                    0.5 * (motion.blend.get(Shape::MouthUpperUpLeft)
-                        + motion.blend.get(Shape::MouthUpperUpRight))
-                }
-                Shape::MouthLowerDownLeft => {
-                    0.5 * (motion.blend.get(Shape::MouthLowerDownLeft)
-                        + motion.blend.get(Shape::MouthLowerDownRight))
-                }
-                Shape::CheekSquintLeft => {
-                    0.5 * (motion.blend.get(Shape::CheekSquintLeft)
-                        + motion.blend.get(Shape::CheekSquintRight))
-                }
-                other => motion.blend.get(other),
-            })
-            .collect();
+        let weights: [f32; SHAPES.len()] = SHAPES.map(|s| match s {
+            // One field serves both sides where the sides move alike.
+            Shape::MouthPressLeft => {
+                0.5 * (motion.blend.get(Shape::MouthPressLeft)
+                    + motion.blend.get(Shape::MouthPressRight))
+            }
+            Shape::MouthUpperUpLeft => {
+                0.5 * (motion.blend.get(Shape::MouthUpperUpLeft)
+                    + motion.blend.get(Shape::MouthUpperUpRight))
+            }
+            Shape::MouthLowerDownLeft => {
+                0.5 * (motion.blend.get(Shape::MouthLowerDownLeft)
+                    + motion.blend.get(Shape::MouthLowerDownRight))
+            }
+            Shape::CheekSquintLeft => {
+                0.5 * (motion.blend.get(Shape::CheekSquintLeft)
+                    + motion.blend.get(Shape::CheekSquintRight))
+            }
+            other => motion.blend.get(other),
+        });
         let h = &motion.head;
         let rot = |w: f32| rotation(h.yaw * w, h.pitch * w, h.roll * w);
         let full = rot(1.0);
-        let mut dst = vec![[0.0f32; 2]; POINTS];
-        let mut depth = vec![0.0f32; POINTS];
+        let mut dst = [[0.0f32; 2]; POINTS];
+        let mut depth = [0.0f32; POINTS];
         for i in 0..POINTS {
             let mut p = self.rest[i];
             let r = self.rest_field[i];
@@ -774,7 +773,10 @@ impl Renderer {
             height: self.source_h,
         };
         // Back to front: rings first, then eyes and face by depth.
-        let mut order: Vec<usize> = (0..self.triangles.len()).collect();
+        // The draw order, in a buffer kept between frames (no allocation per frame).
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend(0..self.triangles.len());
         let tri_depth = |k: usize| {
             let (t, kind) = self.triangles[k];
             match kind {
@@ -788,7 +790,7 @@ impl Renderer {
             let r = 0.42 * self.eye_width[e];
             [-r * motion.gaze.yaw.sin(), r * motion.gaze.pitch.sin()]
         };
-        for k in order {
+        for &k in &order {
             let (t, kind) = self.triangles[k];
             let ids = t.map(usize::from);
             // Triangles that cannot move (the outer band to the far border) are already in the
@@ -821,6 +823,7 @@ impl Renderer {
             };
             fill(&mut out, n, n, &tri, &source);
         }
+        self.order = order;
         self.mouth(&mut out, &dst, self.base_scale * scale);
         Frame::from_rgb(self.size, self.size, out).map_err(|e| RenderError::Frame(e.to_string()))
     }
