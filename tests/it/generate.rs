@@ -155,6 +155,25 @@ fn generate_writes_a_video_that_verifies_and_plays() {
     assert_eq!(report["verdict"], "authentic");
     assert_eq!(report["watermark"]["frames"], 137);
 
+    // Fast start: the index (moov) comes before the media data, as browsers want.
+    let bytes = std::fs::read(&out).unwrap();
+    let mut kinds = Vec::new();
+    let mut at = 0usize;
+    while at + 8 <= bytes.len() {
+        let mut size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        if size == 1 {
+            size = usize::try_from(u64::from_be_bytes(
+                bytes[at + 8..at + 16].try_into().unwrap(),
+            ))
+            .unwrap();
+        }
+        kinds.push(String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned());
+        assert!(size >= 8);
+        at += size;
+    }
+    let index = |k: &str| kinds.iter().position(|x| x == k).unwrap();
+    assert!(index("moov") < index("mdat"), "box order {kinds:?}");
+
     // ffprobe reads it: H.264 yuv420p 512×512 at 25 fps with the sound.
     let probe = Command::new("ffprobe")
         .args([

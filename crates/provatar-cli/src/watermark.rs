@@ -151,6 +151,7 @@ fn embed_video(
             anyhow::bail!("cannot mark {}: the video holds no frames", input.display());
         }
         writer.finish()?;
+        media::make_fast_start(tmp)?;
         Ok(())
     })?;
     Ok(count)

@@ -45,7 +45,7 @@ pub use resample::{StreamResampler, resample_interleaved};
 pub use sniff::{MediaKind, read_file};
 pub use video::{
     AudioStreamInfo, DecodedFrame, FragmentedVideoWriter, Segment, VideoDecoder, VideoInfo,
-    VideoStreamInfo, VideoWriter, decode_mp4_audio,
+    VideoStreamInfo, VideoWriter, decode_mp4_audio, make_fast_start,
 };
 pub use yuv::{ColorMatrix, rgb_to_yuv420, rgb_to_yuv420_into, yuv420_to_rgb};
 

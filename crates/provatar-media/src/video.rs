@@ -152,6 +152,33 @@ impl<W: Write + Seek> VideoWriter<W> {
     }
 }
 
+/// Rewrites the MP4 at `path` with its index (`moov`) in front of the media data, so players
+/// and browsers can start before the whole file has arrived. The file is replaced whole (a
+/// temporary file beside it, renamed into place).
+///
+/// # Errors
+/// [`Error`] if the file cannot be read, parsed or written.
+pub fn make_fast_start(path: &Path) -> Result<()> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let moved = mp4::fast_start(&bytes)?;
+    if moved == bytes {
+        return Ok(());
+    }
+    let mut tmp_name = path
+        .file_name()
+        .map(std::ffi::OsString::from)
+        .unwrap_or_default();
+    tmp_name.push(format!(".faststart-{}", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let result = std::fs::write(&tmp, &moved)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| Error::io(path, e));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 fn check_size(width: u32, height: u32, settings: &EncoderSettings) -> Result<()> {
     if (width, height) != (settings.width, settings.height) {
         return Err(Error::FrameSize {

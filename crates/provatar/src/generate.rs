@@ -331,6 +331,8 @@ pub fn generate(
     writer
         .finish()
         .map_err(|e| stage("encode")(e.to_string()))?;
+    // The index in front, so browsers start playing before the whole file has arrived.
+    provatar_media::make_fast_start(&plain).map_err(|e| stage("encode")(e.to_string()))?;
     times.encode = encode + t.elapsed().as_secs_f64();
 
     // Sign and keep the manifest.

@@ -7,9 +7,11 @@
 //! fully specified by ISO/IEC 14496-12/-15 and the Opus-in-ISOBMFF spec, and owning the parser
 //! lets us bound every count by the file's size and our `Limits`, which the fuzz target checks.
 
+mod faststart;
 mod read;
 mod write;
 
+pub use faststart::fast_start;
 pub use read::{AvcConfig, ColourInfo, Mp4File, Sample, SampleEntry, Track, TrackKind, parse};
 pub use write::{AudioTrackSpec, FragmentedMp4Writer, Mp4Writer, OpusTrackSpec, VideoTrackSpec};
 
