@@ -75,8 +75,10 @@ pub mod fuzzing {
         let _ = decode_audio(data, &limits());
     }
 
-    /// The MP4 parser, then H.264 and audio decoding of what it found.
+    /// The MP4 parser, then H.264 and audio decoding of what it found (and the fast-start
+    /// rewrite, which walks the same boxes).
     pub fn mp4(data: &[u8]) {
+        let _ = mp4::fast_start(data);
         let limits = limits();
         if mp4::parse(data, &limits).is_err() {
             return;
