@@ -65,7 +65,11 @@ fn shift_offsets(bytes: &mut [u8], shift: u64) -> Result<(), Mp4Error> {
                         problem: "no entry count",
                     })?;
                 let width = if wide { 8 } else { 4 };
-                if body.len() < 8 + count * width {
+                if count
+                    .checked_mul(width)
+                    .and_then(|n| n.checked_add(8))
+                    .is_none_or(|need| body.len() < need)
+                {
                     return Err(Mp4Error::BadTable {
                         table: "chunk offsets",
                         problem: "fewer entries than counted",
@@ -74,7 +78,12 @@ fn shift_offsets(bytes: &mut [u8], shift: u64) -> Result<(), Mp4Error> {
                 for e in 0..count {
                     let slot = &mut body[8 + e * width..8 + (e + 1) * width];
                     if wide {
-                        let v = u64::from_be_bytes(slot.try_into().unwrap_or([0; 8])) + shift;
+                        let v = u64::from_be_bytes(slot.try_into().unwrap_or([0; 8]))
+                            .checked_add(shift)
+                            .ok_or(Mp4Error::BadTable {
+                                table: "co64",
+                                problem: "an offset would pass 2^64",
+                            })?;
                         slot.copy_from_slice(&v.to_be_bytes());
                     } else {
                         let v = u64::from(u32::from_be_bytes(slot.try_into().unwrap_or([0; 4])))
@@ -189,5 +198,10 @@ mod tests {
         let mut lying = b"\x00\x00\x00\x08mdat\x00\x00\x00\x18moov".to_vec();
         lying.extend_from_slice(b"\x00\x00\x00\x10stco\x00\x00\x00\x00\x00\x00\x00\x05");
         assert!(matches!(fast_start(&lying), Err(Mp4Error::BadTable { .. })));
+        // An offset that would overflow once shifted (found by the fuzzer).
+        let mut huge = b"\x00\x00\x00\x08mdat\x00\x00\x00\x20moov".to_vec();
+        huge.extend_from_slice(b"\x00\x00\x00\x18co64\x00\x00\x00\x00\x00\x00\x00\x01");
+        huge.extend_from_slice(&u64::MAX.to_be_bytes());
+        assert!(matches!(fast_start(&huge), Err(Mp4Error::BadTable { .. })));
     }
 }
