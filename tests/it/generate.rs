@@ -157,20 +157,10 @@ fn generate_writes_a_video_that_verifies_and_plays() {
 
     // Fast start: the index (moov) comes before the media data, as browsers want.
     let bytes = std::fs::read(&out).unwrap();
-    let mut kinds = Vec::new();
-    let mut at = 0usize;
-    while at + 8 <= bytes.len() {
-        let mut size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-        if size == 1 {
-            size = usize::try_from(u64::from_be_bytes(
-                bytes[at + 8..at + 16].try_into().unwrap(),
-            ))
-            .unwrap();
-        }
-        kinds.push(String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned());
-        assert!(size >= 8);
-        at += size;
-    }
+    let kinds: Vec<String> = crate::top_level_boxes(&bytes)
+        .into_iter()
+        .map(|b| b.0)
+        .collect();
     let index = |k: &str| kinds.iter().position(|x| x == k).unwrap();
     assert!(index("moov") < index("mdat"), "box order {kinds:?}");
 

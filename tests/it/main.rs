@@ -35,6 +35,30 @@ pub(crate) fn sample(name: &str) -> PathBuf {
     repo().join("assets/sample").join(name)
 }
 
+/// An MP4's top-level boxes: (type, start, size), 64-bit sizes followed.
+pub(crate) fn top_level_boxes(bytes: &[u8]) -> Vec<(String, usize, usize)> {
+    let mut boxes = Vec::new();
+    let mut at = 0usize;
+    while at + 8 <= bytes.len() {
+        let mut size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        if size == 1 {
+            // A 64-bit size follows the type.
+            size = usize::try_from(u64::from_be_bytes(
+                bytes[at + 8..at + 16].try_into().unwrap(),
+            ))
+            .unwrap();
+        }
+        assert!(size >= 8, "box at {at} has size {size}");
+        boxes.push((
+            String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned(),
+            at,
+            size,
+        ));
+        at += size;
+    }
+    boxes
+}
+
 pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }

@@ -182,23 +182,10 @@ fn a_flipped_media_byte_is_tampered() {
     let mut bytes = std::fs::read(&v.video).unwrap();
     // One bit in the media data, in the last frames (a flip in the first key frame would
     // leave nothing decodable: that file is refused as unreadable instead).
-    let (mut at, mut mdat) = (0usize, None);
-    while at + 8 <= bytes.len() {
-        let mut size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-        if size == 1 {
-            // A 64-bit size follows the type.
-            size = usize::try_from(u64::from_be_bytes(
-                bytes[at + 8..at + 16].try_into().unwrap(),
-            ))
-            .unwrap();
-        }
-        if &bytes[at + 4..at + 8] == b"mdat" {
-            mdat = Some((at, size));
-            break;
-        }
-        assert!(size >= 8, "unexpected box size {size}");
-        at += size;
-    }
+    let mdat = crate::top_level_boxes(&bytes)
+        .into_iter()
+        .find(|b| b.0 == "mdat")
+        .map(|b| (b.1, b.2));
     let (start, size) = mdat.expect("an mdat box");
     bytes[start + size - 200] ^= 0x01;
     let edited = v.dir.join("flipped.mp4");

@@ -17,17 +17,17 @@
     reason = "a tool that prints figures and crops pixels"
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use provatar_consent::{
-    Admission, ConsentCredential, Doc, Gate, IntegratorLicense, Policy, Portrait, Request, Signed,
-    TrustStore,
-};
 use provatar_face::FaceAnalyzer;
 use provatar_motion::{Controls, Emotion, drive};
 use provatar_render::Renderer;
-use provatar_types::{Frame, Limits, Shape as S};
+use provatar_types::{Limits, Shape as S};
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::admit;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -165,39 +165,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out.join("poses.png").display()
     );
     Ok(())
-}
-
-/// Admits the bundled sample through the consent gate (development trust store, the sample's
-/// consent credential and license): the renderer only runs for an admitted portrait.
-fn admit(
-    repo: &Path,
-    portrait_path: &Path,
-    portrait: &Frame,
-) -> Result<Admission, Box<dyn std::error::Error>> {
-    let trust = TrustStore::load(&repo.join("keys/dev/trust"))?;
-    let policy = Policy::default_policy();
-    let bytes = std::fs::read(portrait_path)?;
-    let consent = Signed::<ConsentCredential>::parse(
-        Doc::Consent,
-        &std::fs::read(repo.join("assets/sample/consent.json"))?,
-    )?;
-    let license = Signed::<IntegratorLicense>::parse(
-        Doc::License,
-        &std::fs::read(repo.join("assets/sample/license.json"))?,
-    )?;
-    Ok(Gate::new(&trust, &policy).admit(
-        &Portrait {
-            bytes: &bytes,
-            pixels: Some(portrait),
-        },
-        Some(&consent),
-        &license,
-        &Request {
-            clip_seconds: 10.0,
-            emotion: "neutral".into(),
-            emotion_strength: 0.5,
-            size: 512,
-            streaming: false,
-        },
-    )?)
 }

@@ -6,12 +6,12 @@
     reason = "tests that print their measured figures"
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use provatar_consent::{
-    Admission, ConsentCredential, Doc, Gate, IntegratorLicense, Policy, Portrait, Request, Signed,
-    TrustStore,
-};
+mod common;
+use common::admit;
+
+use provatar_consent::Admission;
 use provatar_face::FaceAnalyzer;
 use provatar_render::{RenderError, Renderer};
 use provatar_types::{Frame, Limits, MotionFrame, Shape};
@@ -212,39 +212,4 @@ fn the_face_analyser_sees_each_control_in_the_frames() {
         "lip gap {opening:?}; eye opening {:.3} → {shut:.3}; corners {:.3} → {smile:.3}; irises {left:.3} / {:.3} / {right:.3}",
         base.1, base.2, base.3
     );
-}
-
-/// Admits the bundled sample through the consent gate (development trust store, the sample's
-/// consent credential and license): the renderer only runs for an admitted portrait.
-fn admit(
-    repo: &Path,
-    portrait_path: &Path,
-    portrait: &Frame,
-) -> Result<Admission, Box<dyn std::error::Error>> {
-    let trust = TrustStore::load(&repo.join("keys/dev/trust"))?;
-    let policy = Policy::default_policy();
-    let bytes = std::fs::read(portrait_path)?;
-    let consent = Signed::<ConsentCredential>::parse(
-        Doc::Consent,
-        &std::fs::read(repo.join("assets/sample/consent.json"))?,
-    )?;
-    let license = Signed::<IntegratorLicense>::parse(
-        Doc::License,
-        &std::fs::read(repo.join("assets/sample/license.json"))?,
-    )?;
-    Ok(Gate::new(&trust, &policy).admit(
-        &Portrait {
-            bytes: &bytes,
-            pixels: Some(portrait),
-        },
-        Some(&consent),
-        &license,
-        &Request {
-            clip_seconds: 10.0,
-            emotion: "neutral".into(),
-            emotion_strength: 0.5,
-            size: 512,
-            streaming: false,
-        },
-    )?)
 }
