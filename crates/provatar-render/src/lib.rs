@@ -877,8 +877,18 @@ impl Renderer {
             // this column's source column, found from the upper lip's middle.
             let real = self.teeth.as_ref().and_then(|t| {
                 let sx = self.rest[13][0] + (px - dst[13][0]) / scale;
-                let col = usize::try_from(sx.floor() as i64 - t.first_column).ok()?;
-                Some((sx, *t.top.get(col)?, *t.bottom.get(col)?))
+                // Between source columns the opening's edges are interpolated, so the teeth's
+                // lower edge does not step from column to column.
+                let at = sx - 0.5 - t.first_column as f32;
+                let col = usize::try_from(at.floor() as i64).ok()?;
+                let frac = at - at.floor();
+                let edge = |v: &[f32]| {
+                    let a = *v.get(col)?;
+                    let b = v.get(col + 1).copied().unwrap_or(a);
+                    // A column outside the opening (0, 0) does not pull its neighbour.
+                    Some(if b > 0.0 { a + frac * (b - a) } else { a })
+                };
+                Some((sx, edge(&t.top)?, edge(&t.bottom)?))
             });
             // Darker towards the corners.
             let across = ((px - x0) / width - 0.5).abs() * 2.0;
