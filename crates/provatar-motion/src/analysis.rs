@@ -114,7 +114,8 @@ impl Analyzer {
             inverse_large,
         };
         let window = analyzer.pitch_window.clone();
-        analyzer.window_acf = analyzer.autocorrelation(&window);
+        analyzer.autocorrelation(&window);
+        analyzer.window_acf = analyzer.acf[..=MAX_LAG].to_vec();
         analyzer
     }
 
@@ -204,8 +205,8 @@ impl Analyzer {
         for (k, slot) in frame.iter_mut().enumerate() {
             *slot = self.pitch_window[k] * self.sample(first + k as isize);
         }
-        let acf = self.autocorrelation(&frame);
-        let (voicing, f0) = pitch(&acf, &self.window_acf);
+        self.autocorrelation(&frame);
+        let (voicing, f0) = pitch(&self.acf[..=MAX_LAG], &self.window_acf);
         Hop {
             voicing,
             f0,
@@ -213,8 +214,9 @@ impl Analyzer {
         }
     }
 
-    /// Autocorrelation of `frame` (zero-padded to the large FFT), lags `0..=MAX_LAG`.
-    fn autocorrelation(&mut self, frame: &[f32]) -> Vec<f32> {
+    /// Autocorrelation of `frame` (zero-padded to the large FFT) into `self.acf`; lags
+    /// `0..=MAX_LAG` are the ones used.
+    fn autocorrelation(&mut self, frame: &[f32]) {
         for (k, slot) in self.large_in.iter_mut().enumerate() {
             *slot = frame.get(k).copied().unwrap_or(0.0);
         }
@@ -227,7 +229,6 @@ impl Analyzer {
         let _ = self
             .inverse_large
             .process(&mut self.large_out, &mut self.acf);
-        self.acf[..=MAX_LAG].to_vec()
     }
 }
 

@@ -348,10 +348,13 @@ impl Lips {
         while b + 1 < end_target && closed(b + 1) {
             b += 1;
         }
-        let run: Vec<Normalized> = (a..=b).map(|k| self.normalized.get(k)).collect();
-        let n = run.len().max(1) as f32;
-        let nasal = run.iter().map(|r| r.nasal).sum::<f32>() / n;
-        let quiet = run.iter().map(|r| r.upper).sum::<f32>() / n;
+        // Means over the run, without collecting it (this runs every hop of a closure).
+        let n = (b - a + 1) as f32;
+        let (nasal, quiet) = (a..=b).fold((0.0, 0.0), |(s, q), k| {
+            let r = self.normalized.get(k);
+            (s + r.nasal, q + r.upper)
+        });
+        let (nasal, quiet) = (nasal / n, quiet / n);
         let murmur = smoothstep(-nasal, 0.0, 10.0);
         let length = smoothstep(n, 2.0, 6.0);
         // The release: the first hop after the run whose upper band is back.

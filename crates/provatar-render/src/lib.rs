@@ -790,6 +790,10 @@ impl Renderer {
             let r = 0.42 * self.eye_width[e];
             [-r * motion.gaze.yaw.sin(), r * motion.gaze.pitch.sin()]
         };
+        let (br, bl) = (
+            motion.blend.get(Shape::EyeBlinkRight),
+            motion.blend.get(Shape::EyeBlinkLeft),
+        );
         for &k in &order {
             let (t, kind) = self.triangles[k];
             let ids = t.map(usize::from);
@@ -800,10 +804,6 @@ impl Renderer {
             }
             let mut src = ids.map(|i| {
                 let [r, l] = &self.lid_source;
-                let (br, bl) = (
-                    motion.blend.get(Shape::EyeBlinkRight),
-                    motion.blend.get(Shape::EyeBlinkLeft),
-                );
                 let p = xy(self.rest[i]);
                 [
                     p[0] + br * r[i][0] + bl * l[i][0],
