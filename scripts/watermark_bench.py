@@ -4,7 +4,9 @@
 Run through `scripts/watermark-bench` (it builds the Rust bridge and the Python environment).
 
 Clips: 512x512, 25 fps, made from the portraits by a slow zoom and pan (a moving picture, so
-H.264 has motion to code). Each clip is marked three ways — provatar (public key, a random
+H.264 has motion to code; `--clips zoom`, the default), or talking heads rendered by provatar
+from the portraits (`--clips avatar`: a still background and a moving head, what provatar
+publishes). Each clip is marked three ways — provatar (public key, a random
 64-bit content id, frame index per frame), invisible-watermark `dwtDct` and `dwtDctSvd` (the
 same 64 bits in every frame) — then attacked; each attacked clip is decoded per frame and per
 video. Attacks on whole videos go through Debian's ffmpeg (libx264 at its default preset, scale,
@@ -81,6 +83,25 @@ def portrait_clip(path, frames, seed):
         m = np.array([[s, 0, SIZE / 2 - s * cx], [0, s, SIZE / 2 - s * cy]], dtype=np.float64)
         out.append(cv2.warpAffine(img, m, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT))
     return out
+
+
+def avatar_clip(path, frames, seed, renderer, cli, tmp):
+    """A talking head rendered by provatar (unmarked: the benchmark marks it), through the gate.
+
+    The consent credential for the portrait is issued with the development issuer key, for the
+    sample license's licensee, as a consent service would."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    consent = os.path.join(tmp, f"{stem}-consent.json")
+    subprocess.run([cli, "consent", "issue", "--issuer-key", "keys/dev/consent-issuer.key", "--portrait", path,
+                    "--subject", f"bench-{stem}", "--licensee", "provatar-demo",
+                    "--expires", "2036-01-01T00:00:00Z", "--out", consent], check=True, capture_output=True)
+    audio = "../shared/data/speech-long.wav"
+    if not os.path.exists(audio):
+        audio = "assets/sample/speech-hello.wav"
+    raw = subprocess.run([renderer, path, consent, audio, str(frames), str(seed + 7)], check=True,
+                         capture_output=True).stdout
+    arr = np.frombuffer(raw, np.uint8).reshape(-1, SIZE, SIZE, 3)
+    return [f.copy() for f in arr]
 
 
 def lavfi_clip(source, frames):
@@ -296,12 +317,22 @@ def main():
     ap.add_argument("--through-ours", type=int, metavar="QP",
                     help="send every marked clip (ours and the peer's) through provatar's own H.264 at "
                          "this quantiser before the attacks, as `provatar watermark embed` does (QP 18)")
+    ap.add_argument("--clips", choices=["zoom", "avatar"], default="zoom",
+                    help="zoom: each portrait zoomed and panned (the whole picture moves); avatar: "
+                         "talking heads rendered by provatar from each portrait (still background)")
+    ap.add_argument("--renderer", help="path to the render_raw example binary (for --clips avatar)")
+    ap.add_argument("--cli", help="path to the provatar binary (for --clips avatar)")
     args = ap.parse_args()
 
     rng = random.Random(2026)
     ours = Ours(args.bridge)
     peers = [] if args.no_peer else [Peer(m, n) for n, m in load_peer().items()]
-    clips = [(os.path.basename(p), portrait_clip(p, args.frames, i)) for i, p in enumerate(args.portraits)]
+    if args.clips == "avatar":
+        with tempfile.TemporaryDirectory() as tmp:
+            clips = [(os.path.basename(p), avatar_clip(p, args.frames, i, args.renderer, args.cli, tmp))
+                     for i, p in enumerate(args.portraits)]
+    else:
+        clips = [(os.path.basename(p), portrait_clip(p, args.frames, i)) for i, p in enumerate(args.portraits)]
     attacks = [a for a in ATTACKS if not args.attacks or any(s.strip() in a[0] for s in args.attacks.split(","))]
 
     results = {"attacks": {}, "quality": {}, "false_positives": [], "speed": {}}

@@ -190,20 +190,29 @@ fn generate_writes_a_video_that_verifies_and_plays() {
     assert_eq!(video["r_frame_rate"], "25/1");
     assert!(streams.iter().any(|s| s["codec_type"] == "audio"), "{p:#}");
 
-    // A copy re-encoded by someone else (libx264 CRF 28) has lost the manifest; the watermark
-    // finds it in the store.
-    let copy = dir.path().join("copy.mp4");
-    let ff = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-i"])
-        .arg(&out)
-        .args([
-            "-c:v", "libx264", "-crf", "28", "-pix_fmt", "yuv420p", "-c:a", "copy",
-        ])
-        .arg(&copy)
-        .output()
-        .unwrap();
-    assert!(ff.status.success(), "{}", text(&ff.stderr));
-    assert_eq!(verify(&copy)["verdict"], "recovered");
+    // Copies re-encoded by someone else (libx264 at CRF 28 and 35, and a 10 % crop on each side
+    // rescaled) have lost the manifest; the watermark finds it in the store.
+    for (name, filter, crf) in [
+        ("crf28", None, "28"),
+        ("crf35", None, "35"),
+        ("crop", Some("crop=iw*0.8:ih*0.8,scale=512:512"), "23"),
+    ] {
+        let copy = dir.path().join(format!("{name}.mp4"));
+        let mut ff = Command::new("ffmpeg");
+        ff.args(["-v", "error", "-y", "-i"]).arg(&out);
+        if let Some(f) = filter {
+            ff.args(["-vf", f]);
+        }
+        let ff = ff
+            .args([
+                "-c:v", "libx264", "-crf", crf, "-pix_fmt", "yuv420p", "-c:a", "copy",
+            ])
+            .arg(&copy)
+            .output()
+            .unwrap();
+        assert!(ff.status.success(), "{}", text(&ff.stderr));
+        assert_eq!(verify(&copy)["verdict"], "recovered", "{name}");
+    }
 
     // The same seed and inputs give the same motion; an existing output is replaced whole.
     let again = run(&args);

@@ -82,6 +82,7 @@ fn signed_video(frames: u32) -> Signed {
             license_id: None,
         },
         allow_ai_training: false,
+        stream: None,
     };
     let video = root.join("avatar.mp4");
     let signer = Signer::from_dir(&repo().join("keys/dev")).unwrap();

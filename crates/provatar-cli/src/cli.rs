@@ -73,15 +73,31 @@ pub(crate) struct GenerateArgs {
     /// The portrait (PNG, JPEG or WebP).
     #[arg(long)]
     pub(crate) portrait: PathBuf,
-    /// The speech or singing clip (WAV, FLAC, MP3, Ogg Vorbis, AAC/M4A).
+    /// The speech or singing clip (WAV, FLAC, MP3, Ogg Vorbis, AAC/M4A); with `--stream`, `-`
+    /// reads raw 16 kHz mono s16le PCM from stdin as it arrives.
     #[arg(long)]
     pub(crate) audio: PathBuf,
     /// The consent credential of the person in the portrait.
     #[arg(long)]
     pub(crate) consent: PathBuf,
-    /// The MP4 to write.
+    /// The MP4 to write (with `--stream`: the whole recording, signed, when the stream ends).
     #[arg(long)]
     pub(crate) out: PathBuf,
+    /// Generate live: take the audio in 20-ms chunks at real-time pace, write each signed
+    /// fragmented-MP4 segment as soon as it is complete, and print per-segment timing.
+    #[arg(long)]
+    pub(crate) stream: bool,
+    /// With `--stream`: the directory for the segments (`NAME-000000.mp4`, …; default: OUT's
+    /// name with `-segments`). `-` writes them to stdout, one after the other.
+    #[arg(long)]
+    pub(crate) segments: Option<PathBuf>,
+    /// With `--stream`: frames per segment (default: one second's worth).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) segment_frames: u32,
+    /// With `--stream` and an audio file: feed it as fast as it is processed, not at real-time
+    /// pace.
+    #[arg(long)]
+    pub(crate) no_pace: bool,
     /// The integrator license (required; default: the `PROVATAR_LICENSE` environment variable).
     #[arg(long)]
     pub(crate) license: Option<PathBuf>,
@@ -115,8 +131,13 @@ pub(crate) struct GenerateArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
-    /// The video to check (MP4).
-    pub(crate) video: PathBuf,
+    /// The video to check (MP4); with `--stream`, a directory of stream segments (checked in
+    /// file-name order) or the segment files themselves.
+    #[arg(required = true)]
+    pub(crate) video: Vec<PathBuf>,
+    /// Check the segments of a live stream: each on its own, then their sequence.
+    #[arg(long)]
+    pub(crate) stream: bool,
     /// Trust store directory: c2pa/ signer anchors, issuers/, revocations/ (default: the
     /// `PROVATAR_TRUST` environment variable, else keys/trust).
     #[arg(long)]

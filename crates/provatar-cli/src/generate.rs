@@ -29,6 +29,9 @@ pub(crate) fn run(args: &GenerateArgs) -> anyhow::Result<Status> {
         .clone()
         .or_else(crate::verify::default_store)
         .context("no manifest store: give --store DIR (or set PROVATAR_STORE)")?;
+    if args.stream {
+        return run_stream(args, license, signer, store);
+    }
     let request = GenerateRequest {
         portrait: args.portrait.clone(),
         audio: args.audio.clone(),
@@ -49,6 +52,112 @@ pub(crate) fn run(args: &GenerateArgs) -> anyhow::Result<Status> {
             std::fs::write(tmp, json.as_bytes())
                 .with_context(|| format!("cannot write {}", path.display()))
         })?;
+    }
+    Ok(Status::Success)
+}
+
+/// `generate --stream`: a live session fed from the audio file at real-time pace (or stdin).
+fn run_stream(
+    args: &GenerateArgs,
+    license: PathBuf,
+    signer: PathBuf,
+    store: PathBuf,
+) -> anyhow::Result<Status> {
+    let name = args
+        .out
+        .file_stem()
+        .map_or_else(|| "stream".to_owned(), |n| n.to_string_lossy().into_owned());
+    let to_stdout = args.segments.as_deref() == Some(Path::new("-"));
+    let dir = args
+        .segments
+        .clone()
+        .unwrap_or_else(|| args.out.with_file_name(format!("{name}-segments")));
+    let source = if args.audio == Path::new("-") {
+        crate::stream::Source::Stdin
+    } else {
+        let limits = provatar::media::Limits::default();
+        let audio = provatar::media::load_audio(&args.audio, &limits)
+            .with_context(|| format!("cannot read the audio {}", args.audio.display()))?;
+        crate::stream::Source::Samples {
+            samples: audio.analysis.samples().to_vec(),
+            pace: !args.no_pace,
+        }
+    };
+    let request = provatar::StreamRequest {
+        portrait: args.portrait.clone(),
+        consent: Some(args.consent.clone()),
+        license,
+        signer,
+        trust: crate::gate::trust_dir(args.trust.as_ref()),
+        store,
+        policy: crate::gate::load_policy(args.policy.as_ref())?,
+        controls: crate::motion::controls(&args.controls)?,
+        size: args.size,
+        fragment_frames: args.segment_frames,
+        name: name.clone(),
+        recording: Some(args.out.clone()),
+    };
+    let session = provatar::StreamSession::open(&request).context("the stream was not started")?;
+    if !to_stdout {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create the segment directory {}", dir.display()))?;
+    }
+    eprintln!(
+        "provatar: streaming {} (content id {}, at most {} s){}",
+        args.audio.display(),
+        session.content_id(),
+        session.max_seconds(),
+        if to_stdout {
+            " — segments to stdout".to_owned()
+        } else {
+            format!(" — segments in {}", dir.display())
+        }
+    );
+    let quiet = args.quiet;
+    let mut on_segment = |s: &provatar::SignedSegment, at: f64| -> anyhow::Result<()> {
+        let place = s.place;
+        let where_to = if to_stdout {
+            crate::stream::segment_to_stdout(s)?;
+            "stdout".to_owned()
+        } else {
+            crate::stream::write_segment(&dir, &name, s)?
+                .display()
+                .to_string()
+        };
+        if !quiet {
+            eprintln!(
+                "provatar: segment {} (frames {}–{}{}) signed in {:.1} ms → {where_to} at {at:.2} s",
+                place.sequence,
+                place.first_frame,
+                place.first_frame + place.frames.saturating_sub(1),
+                if place.last { ", last" } else { "" },
+                s.sign_seconds * 1e3
+            );
+        }
+        Ok(())
+    };
+    let mut run = crate::stream::drive(session, source, 20, &mut on_segment)?;
+    let s = &run.summary;
+    let mut lat = std::mem::take(&mut run.latencies_ms);
+    eprintln!(
+        "provatar: stream {} ended — {} frames, {} segments, {:.1} s of audio in {:.1} s; recording {}; frame latency p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+        s.content_id,
+        s.frames,
+        s.segments,
+        s.seconds,
+        run.wall_seconds,
+        s.recording
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), |p| p.display().to_string()),
+        crate::stream::quantile(&mut lat, 0.5),
+        crate::stream::quantile(&mut lat, 0.95),
+        crate::stream::quantile(&mut lat, 1.0),
+    );
+    if let Some(e) = run.limit {
+        return Err(anyhow::Error::new(e).context(format!(
+            "the stream was stopped at {:.1} s; what came before is signed and closed",
+            s.seconds
+        )));
     }
     Ok(Status::Success)
 }

@@ -27,13 +27,75 @@ pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Status> {
         .clone()
         .or_else(|| default_store().filter(|d| d.is_dir()));
     let verifier = Verifier::new(trust.as_deref(), store.as_deref())?;
-    let report = verifier.verify(&args.video)?;
+    if args.stream {
+        return verify_stream(&verifier, args);
+    }
+    let [video] = args.video.as_slice() else {
+        anyhow::bail!("verify checks one video (give --stream to check the segments of a stream)");
+    };
+    let report = verifier.verify(video)?;
     if args.json {
         let mut stdout = std::io::stdout().lock();
         serde_json::to_writer(&mut stdout, &report).context("cannot print the report")?;
         writeln!(stdout).context("cannot print the report")?;
     }
     print_human(&report);
+    Ok(if report.verdict.is_good() {
+        Status::Success
+    } else {
+        Status::Failure
+    })
+}
+
+fn verify_stream(verifier: &Verifier, args: &VerifyArgs) -> anyhow::Result<Status> {
+    let mut files = Vec::new();
+    for path in &args.video {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("cannot read the directory {}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("mp4")))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    if files.is_empty() {
+        anyhow::bail!("no stream segments (*.mp4) to check");
+    }
+    let report = verifier.verify_stream(&files)?;
+    if args.json {
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer(&mut stdout, &report).context("cannot print the report")?;
+        writeln!(stdout).context("cannot print the report")?;
+    }
+    let headline = match report.verdict {
+        Verdict::Authentic if report.ended => {
+            "AUTHENTIC — a signed provatar stream, complete and in order"
+        }
+        Verdict::Authentic => {
+            "AUTHENTIC SO FAR — every segment signed and in order; the stream has not ended"
+        }
+        Verdict::Recovered => "RECOVERED",
+        Verdict::Tampered => "TAMPERED — a segment is altered, missing, repeated or out of order",
+        Verdict::Unknown => "UNKNOWN — no trusted provenance for every segment",
+    };
+    eprintln!(
+        "stream {} ({} segments, {} frames): {headline}",
+        report.stream_id.as_deref().unwrap_or("?"),
+        report.segments.len(),
+        report.frames
+    );
+    for c in &report.checks {
+        eprintln!(
+            "  {} {}: {}",
+            if c.ok { "ok  " } else { "FAIL" },
+            c.name,
+            c.detail
+        );
+    }
     Ok(if report.verdict.is_good() {
         Status::Success
     } else {

@@ -66,6 +66,7 @@ fn spec() -> ManifestSpec {
             license_id: None,
         },
         allow_ai_training: false,
+        stream: None,
     }
 }
 

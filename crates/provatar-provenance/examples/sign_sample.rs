@@ -67,6 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             license_id: None,
         },
         allow_ai_training: false,
+        stream: None,
     };
     let manifest = sign(
         &plain,

@@ -25,7 +25,7 @@ pub use read::{ManifestReport, ManifestState, TrustAnchors, read, read_bytes};
 pub use signer::{ExternalSigner, Signer};
 pub use spec::{
     CONSENT_LABEL, ConsentRef, Generation, Ingredient, ManifestSpec, SOFT_BINDING_ALG,
-    TRAINED_ALGORITHMIC_MEDIA,
+    STREAM_LABEL, StreamSegment, TRAINED_ALGORITHMIC_MEDIA,
 };
 pub use store::ManifestStore;
 

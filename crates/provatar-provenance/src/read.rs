@@ -8,7 +8,7 @@ use provatar_types::ContentId;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::spec::{CONSENT_LABEL, ConsentRef, SOFT_BINDING_ALG};
+use crate::spec::{CONSENT_LABEL, ConsentRef, SOFT_BINDING_ALG, STREAM_LABEL, StreamSegment};
 
 /// X.509 trust anchors for C2PA signers (PEM).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -108,6 +108,8 @@ pub struct ManifestReport {
     pub consent: Option<ConsentRef>,
     /// `cawg.training-mining`'s answer for AI training (`notAllowed`, `allowed`, …).
     pub ai_training: Option<String>,
+    /// For a live-stream segment: its place in the stream.
+    pub stream: Option<StreamSegment>,
 }
 
 impl ManifestReport {
@@ -131,6 +133,7 @@ impl ManifestReport {
             content_id: None,
             consent: None,
             ai_training: None,
+            stream: None,
         }
     }
 }
@@ -208,6 +211,7 @@ pub fn read_bytes(bytes: Vec<u8>, format: &str, trust: &TrustAnchors) -> Result<
                     .and_then(|v| v.parse().ok());
             }
             CONSENT_LABEL => report.consent = consent(data),
+            STREAM_LABEL => report.stream = stream_segment(data),
             "cawg.training-mining" => {
                 report.ai_training = data["entries"]["cawg.ai_training"]["use"]
                     .as_str()
@@ -217,6 +221,15 @@ pub fn read_bytes(bytes: Vec<u8>, format: &str, trust: &TrustAnchors) -> Result<
         }
     }
     Ok(report)
+}
+
+fn stream_segment(data: &Value) -> Option<StreamSegment> {
+    Some(StreamSegment {
+        sequence: u32::try_from(data["sequence"].as_u64()?).ok()?,
+        first_frame: data["first_frame"].as_u64()?,
+        frames: data["frames"].as_u64()?,
+        last: data["last"].as_bool()?,
+    })
 }
 
 fn consent(data: &Value) -> Option<ConsentRef> {

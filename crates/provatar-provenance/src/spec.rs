@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 pub const SOFT_BINDING_ALG: &str = "org.provatar.watermark.1";
 /// Label of provatar's consent assertion.
 pub const CONSENT_LABEL: &str = "org.provatar.consent";
+/// Label of the assertion that places a segment in its live stream.
+pub const STREAM_LABEL: &str = "org.provatar.stream-segment";
 /// IPTC digital source type of a generated avatar.
 pub const TRAINED_ALGORITHMIC_MEDIA: &str =
     "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia";
@@ -33,6 +35,24 @@ pub struct ManifestSpec {
     /// Whether the video may be used to train AI models (`cawg.training-mining`); provatar's
     /// default is no.
     pub allow_ai_training: bool,
+    /// For one segment of a live stream: where it sits in the stream ([`STREAM_LABEL`]).
+    pub stream: Option<StreamSegment>,
+}
+
+/// Where a signed stream segment sits in its stream. Each segment of a live stream is signed
+/// on its own as soon as it is complete (the `c2pa` crate has no live-video manifests); the
+/// sequence number and frame range let a verifier find dropped, repeated and reordered
+/// segments, and `last` says which segment ended the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct StreamSegment {
+    /// Position of the segment in the stream, from 0.
+    pub sequence: u32,
+    /// Index of the segment's first frame in the stream (the watermark's frame index).
+    pub first_frame: u64,
+    /// Frames in the segment.
+    pub frames: u64,
+    /// Whether the stream ended with this segment.
+    pub last: bool,
 }
 
 /// Generation parameters recorded in the `c2pa.created` action.
@@ -91,7 +111,7 @@ impl ManifestSpec {
         } else {
             "notAllowed"
         };
-        json!({
+        let mut definition = json!({
             "title": self.title,
             "format": "video/mp4",
             "claim_generator_info": [{"name": name, "version": version}],
@@ -144,6 +164,21 @@ impl ManifestSpec {
                     }},
                 },
             ],
-        })
+        });
+        if let (Some(seg), Some(assertions)) =
+            (self.stream, definition["assertions"].as_array_mut())
+        {
+            assertions.push(json!({
+                "label": STREAM_LABEL,
+                "data": {
+                    "stream_id": self.content_id.to_string(),
+                    "sequence": seg.sequence,
+                    "first_frame": seg.first_frame,
+                    "frames": seg.frames,
+                    "last": seg.last,
+                },
+            }));
+        }
+        definition
     }
 }

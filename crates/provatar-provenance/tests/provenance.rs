@@ -80,6 +80,7 @@ fn spec() -> ManifestSpec {
             license_id: Some("urn:uuid:66666666-7777-8888-9999-000000000000".into()),
         },
         allow_ai_training: false,
+        stream: None,
     }
 }
 

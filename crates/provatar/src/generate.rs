@@ -129,7 +129,10 @@ pub struct Generated {
     pub times: StageTimes,
 }
 
-fn input<'a>(what: &'static str, path: &'a Path) -> impl Fn(String) -> GenerateError + 'a {
+pub(crate) fn input<'a>(
+    what: &'static str,
+    path: &'a Path,
+) -> impl Fn(String) -> GenerateError + 'a {
     move |reason| GenerateError::Input {
         what,
         path: path.to_path_buf(),
@@ -137,11 +140,15 @@ fn input<'a>(what: &'static str, path: &'a Path) -> impl Fn(String) -> GenerateE
     }
 }
 
-fn stage(stage: &'static str) -> impl Fn(String) -> GenerateError {
+pub(crate) fn stage(stage: &'static str) -> impl Fn(String) -> GenerateError {
     move |reason| GenerateError::Stage { stage, reason }
 }
 
-fn read_limited(what: &'static str, path: &Path, max: u64) -> Result<Vec<u8>, GenerateError> {
+pub(crate) fn read_limited(
+    what: &'static str,
+    path: &Path,
+    max: u64,
+) -> Result<Vec<u8>, GenerateError> {
     let meta = std::fs::metadata(path).map_err(|e| input(what, path)(e.to_string()))?;
     if meta.len() > max {
         return Err(input(what, path)(format!(
@@ -153,13 +160,13 @@ fn read_limited(what: &'static str, path: &Path, max: u64) -> Result<Vec<u8>, Ge
 }
 
 /// A fresh content id from the operating system's randomness.
-fn new_content_id() -> ContentId {
+pub(crate) fn new_content_id() -> ContentId {
     use rand_core::RngCore as _;
     ContentId::new(rand_core::OsRng.next_u64())
 }
 
 /// Temporary files next to the output, removed unless renamed into place.
-struct Partial(Vec<PathBuf>);
+pub(crate) struct Partial(pub Vec<PathBuf>);
 
 impl Drop for Partial {
     fn drop(&mut self) {
@@ -184,47 +191,26 @@ pub fn generate(
     let t = Instant::now();
 
     // Inputs and the gate.
-    let portrait_bytes = read_limited("the portrait", &request.portrait, limits.max_file_bytes)?;
-    let portrait = provatar_media::decode_image(&portrait_bytes, &limits)
-        .map_err(|e| input("the portrait", &request.portrait)(e.to_string()))?;
+    let (portrait_bytes, portrait) = read_portrait(&request.portrait, &limits)?;
     let audio_bytes = read_limited("the audio", &request.audio, limits.max_file_bytes)?;
     let audio = provatar_media::decode_audio(&audio_bytes, &limits)
         .map_err(|e| input("the audio", &request.audio)(e.to_string()))?;
-    let trust = TrustStore::load(&request.trust)?;
-    let consent = match &request.consent {
-        Some(path) => {
-            let bytes = read_limited("the consent credential", path, 1 << 20)?;
-            Some(Signed::<ConsentCredential>::parse(Doc::Consent, &bytes)?)
-        }
-        None => None,
-    };
-    let license_bytes = read_limited("the license", &request.license, 1 << 20)?;
-    let license = Signed::<IntegratorLicense>::parse(Doc::License, &license_bytes)?;
     let controls = &request.controls;
-    controls
-        .validate()
-        .map_err(|e| stage("motion")(e.to_string()))?;
-    let seconds = audio.analysis.duration_seconds();
-    let admission = Gate::new(&trust, &request.policy).admit(
-        &Portrait {
-            bytes: &portrait_bytes,
-            pixels: Some(&portrait.frame),
-        },
-        consent.as_ref(),
-        &license,
-        &Request {
-            clip_seconds: seconds,
-            emotion: controls.emotion.name().to_owned(),
-            emotion_strength: controls.emotion_strength,
+    let opened = open_gate(
+        &Opening {
+            consent: request.consent.as_deref(),
+            license: &request.license,
+            signer: &request.signer,
+            trust: &request.trust,
+            policy: &request.policy,
+            controls,
             size: request.size,
+            clip_seconds: audio.analysis.duration_seconds(),
             streaming: false,
         },
+        portrait_bytes,
+        portrait,
     )?;
-    let signer = Signer::from_dir(&request.signer).map_err(|e| stage("sign")(e.to_string()))?;
-    let signer_key =
-        provatar_consent::keys::certificate_public_key(&request.signer.join("signer-chain.pem"))
-            .map_err(|e| stage("sign")(e.to_string()))?;
-    admission.check_signer(&provatar_consent::did::did_key(&signer_key))?;
     if audio.analysis.samples().is_empty() {
         return Err(input("the audio", &request.audio)(
             "it holds no sound".to_owned(),
@@ -234,22 +220,13 @@ pub fn generate(
 
     // The face.
     let t = Instant::now();
-    let face_error = |reason: String| GenerateError::Face {
-        path: request.portrait.clone(),
-        reason,
-    };
-    let rig = FaceAnalyzer::new()
-        .map_err(|e| face_error(e.to_string()))?
-        .with_person_mask(true)
-        .analyze(&portrait.frame)
-        .map_err(|e| face_error(e.to_string()))?;
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "a box width in pixels"
-    )]
-    admission.check_face(rig.bbox[2].max(0.0) as u32)?;
+    let rig = analyze_face(&opened, &request.portrait)?;
     times.analyze = t.elapsed().as_secs_f64();
+    let Opened {
+        admission,
+        signer,
+        portrait,
+    } = opened;
 
     // Motion.
     let t = Instant::now();
@@ -337,46 +314,22 @@ pub fn generate(
 
     // Sign and keep the manifest.
     let t = Instant::now();
-    let title = |p: &Path| {
-        p.file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-    };
-    let consent_ref = admission.consent().map_or_else(
-        || ConsentRef {
-            credential_id: "none (the policy does not require consent)".to_owned(),
-            issuer: String::new(),
-            licensee: admission.license().integrator.clone(),
-            license_id: Some(admission.license().id.clone()),
-        },
-        |c| ConsentRef {
-            credential_id: c.id.clone(),
-            issuer: c.issuer.clone(),
-            licensee: c.licensee.clone(),
-            license_id: Some(admission.license().id.clone()),
-        },
-    );
-    let spec = ManifestSpec {
-        title: name.clone(),
+    let spec = manifest_spec(
+        &admission,
+        &name,
         content_id,
-        generation: Generation {
-            emotion: controls.emotion.name().to_owned(),
-            emotion_strength: controls.emotion_strength,
-            gaze_degrees: controls.gaze_degrees,
-            seed: controls.seed,
-        },
-        portrait: Ingredient {
-            title: title(&request.portrait),
+        controls,
+        Ingredient {
+            title: file_title(&request.portrait),
             format: format!("image/{}", portrait.info.format),
             sha256: admission.portrait_sha256().to_owned(),
         },
-        audio: Ingredient {
-            title: title(&request.audio),
+        Ingredient {
+            title: file_title(&request.audio),
             format: audio_media_type(audio.info.container),
             sha256: sha256_hex(&audio_bytes),
         },
-        consent: consent_ref,
-        allow_ai_training: matches!(admission.ai_training(), AiTraining::Allowed),
-    };
+    );
     let manifest =
         sign(&plain, &signed, &spec, &signer).map_err(|e| stage("sign")(e.to_string()))?;
     let store = ManifestStore::open(&request.store).map_err(|e| stage("store")(e.to_string()))?;
@@ -400,7 +353,154 @@ pub fn generate(
     })
 }
 
-fn audio_media_type(container: &str) -> String {
+/// The gate's inputs, shared by [`generate`] and streaming sessions.
+pub(crate) struct Opening<'a> {
+    pub consent: Option<&'a Path>,
+    pub license: &'a Path,
+    pub signer: &'a Path,
+    pub trust: &'a Path,
+    pub policy: &'a Policy,
+    pub controls: &'a Controls,
+    pub size: u32,
+    pub clip_seconds: f64,
+    pub streaming: bool,
+}
+
+/// What passing the gate gives: the admission, the signer the license names, the portrait.
+pub(crate) struct Opened {
+    pub admission: provatar_consent::Admission,
+    pub signer: Signer,
+    pub portrait: provatar_media::LoadedImage,
+}
+
+/// Reads and decodes the portrait (size-limited).
+pub(crate) fn read_portrait(
+    path: &Path,
+    limits: &Limits,
+) -> Result<(Vec<u8>, provatar_media::LoadedImage), GenerateError> {
+    let bytes = read_limited("the portrait", path, limits.max_file_bytes)?;
+    let image = provatar_media::decode_image(&bytes, limits)
+        .map_err(|e| input("the portrait", path)(e.to_string()))?;
+    Ok((bytes, image))
+}
+
+/// Runs the consent gate (credential, license, policy, request) and checks that the C2PA signer
+/// is the one the license names.
+pub(crate) fn open_gate(
+    o: &Opening<'_>,
+    portrait_bytes: Vec<u8>,
+    portrait: provatar_media::LoadedImage,
+) -> Result<Opened, GenerateError> {
+    let trust = TrustStore::load(o.trust)?;
+    let consent = match o.consent {
+        Some(path) => {
+            let bytes = read_limited("the consent credential", path, 1 << 20)?;
+            Some(Signed::<ConsentCredential>::parse(Doc::Consent, &bytes)?)
+        }
+        None => None,
+    };
+    let license_bytes = read_limited("the license", o.license, 1 << 20)?;
+    let license = Signed::<IntegratorLicense>::parse(Doc::License, &license_bytes)?;
+    o.controls
+        .validate()
+        .map_err(|e| stage("motion")(e.to_string()))?;
+    let admission = Gate::new(&trust, o.policy).admit(
+        &Portrait {
+            bytes: &portrait_bytes,
+            pixels: Some(&portrait.frame),
+        },
+        consent.as_ref(),
+        &license,
+        &Request {
+            clip_seconds: o.clip_seconds,
+            emotion: o.controls.emotion.name().to_owned(),
+            emotion_strength: o.controls.emotion_strength,
+            size: o.size,
+            streaming: o.streaming,
+        },
+    )?;
+    let signer = Signer::from_dir(o.signer).map_err(|e| stage("sign")(e.to_string()))?;
+    let signer_key =
+        provatar_consent::keys::certificate_public_key(&o.signer.join("signer-chain.pem"))
+            .map_err(|e| stage("sign")(e.to_string()))?;
+    admission.check_signer(&provatar_consent::did::did_key(&signer_key))?;
+    Ok(Opened {
+        admission,
+        signer,
+        portrait,
+    })
+}
+
+/// Finds the face (with the person mask the renderer needs) and checks its size against the
+/// policy.
+pub(crate) fn analyze_face(
+    opened: &Opened,
+    path: &Path,
+) -> Result<provatar_face::FaceRig, GenerateError> {
+    let face_error = |reason: String| GenerateError::Face {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let rig = FaceAnalyzer::new()
+        .map_err(|e| face_error(e.to_string()))?
+        .with_person_mask(true)
+        .analyze(&opened.portrait.frame)
+        .map_err(|e| face_error(e.to_string()))?;
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a box width in pixels"
+    )]
+    opened.admission.check_face(rig.bbox[2].max(0.0) as u32)?;
+    Ok(rig)
+}
+
+pub(crate) fn file_title(p: &Path) -> String {
+    p.file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}
+
+/// The manifest of a generated video (or of one stream segment, `stream` set).
+pub(crate) fn manifest_spec(
+    admission: &provatar_consent::Admission,
+    title: &str,
+    content_id: ContentId,
+    controls: &Controls,
+    portrait: Ingredient,
+    audio: Ingredient,
+) -> ManifestSpec {
+    let consent = admission.consent().map_or_else(
+        || ConsentRef {
+            credential_id: "none (the policy does not require consent)".to_owned(),
+            issuer: String::new(),
+            licensee: admission.license().integrator.clone(),
+            license_id: Some(admission.license().id.clone()),
+        },
+        |c| ConsentRef {
+            credential_id: c.id.clone(),
+            issuer: c.issuer.clone(),
+            licensee: c.licensee.clone(),
+            license_id: Some(admission.license().id.clone()),
+        },
+    );
+    ManifestSpec {
+        title: title.to_owned(),
+        content_id,
+        generation: Generation {
+            emotion: controls.emotion.name().to_owned(),
+            emotion_strength: controls.emotion_strength,
+            gaze_degrees: controls.gaze_degrees,
+            seed: controls.seed,
+        },
+        portrait,
+        audio,
+        consent,
+        allow_ai_training: matches!(admission.ai_training(), AiTraining::Allowed),
+        stream: None,
+    }
+}
+
+pub(crate) fn audio_media_type(container: &str) -> String {
     match container {
         "wav" => "audio/wav",
         "flac" => "audio/flac",

@@ -21,11 +21,16 @@ pub use provatar_types as types;
 pub use provatar_watermark as watermark;
 
 mod generate;
+mod stream;
 mod verify;
 
 pub use generate::{GenerateError, GenerateRequest, Generated, StageTimes, generate};
+pub use stream::{
+    STREAM_SAMPLE_RATE, SignedSegment, StreamFrame, StreamOutput, StreamRequest, StreamSession,
+    StreamSummary,
+};
 
 pub use verify::{
-    AnomalyFacts, Check, ConsentFacts, ManifestFacts, Verdict, Verifier, VerifyError, VerifyReport,
-    WatermarkFacts,
+    AnomalyFacts, Check, ConsentFacts, ManifestFacts, StreamReport, Verdict, Verifier, VerifyError,
+    VerifyReport, WatermarkFacts,
 };

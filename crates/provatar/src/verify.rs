@@ -24,7 +24,9 @@ use std::path::{Path, PathBuf};
 
 use provatar_consent::TrustStore;
 use provatar_media::{Limits, VideoDecoder};
-use provatar_provenance::{ManifestReport, ManifestState, ManifestStore, TrustAnchors};
+use provatar_provenance::{
+    ManifestReport, ManifestState, ManifestStore, StreamSegment, TrustAnchors,
+};
 use provatar_types::ContentId;
 use provatar_watermark::{Detection, Key, VideoDetector};
 use serde::Serialize;
@@ -111,6 +113,8 @@ pub struct ManifestFacts {
     pub ai_training: Option<String>,
     /// C2PA validation codes of what did not check.
     pub codes: Vec<String>,
+    /// For a live-stream segment: its place in the stream (sequence, frames, last).
+    pub stream: Option<StreamSegment>,
 }
 
 /// What the watermark detector found.
@@ -132,6 +136,9 @@ pub struct WatermarkFacts {
     pub undecodable_frames: usize,
     /// Cut, reordered or unmarked runs of frames.
     pub frame_anomalies: Vec<AnomalyFacts>,
+    /// The frame index the first frame carries (modulo 65536), read from the first frames
+    /// whose index decodes.
+    pub first_frame_index: Option<u16>,
 }
 
 /// One run of frames the frame indices flag.
@@ -194,6 +201,26 @@ pub struct VerifyReport {
     pub consent: Option<ConsentFacts>,
     /// Each check and its result.
     pub checks: Vec<Check>,
+}
+
+/// What the verifier found in the segments of a live stream.
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamReport {
+    /// `authentic` when every segment is authentic and the sequence has no gap, repeat or
+    /// reorder; `tampered` when a segment is tampered or the sequence is broken; `unknown`
+    /// when a segment is not provatar's or not trusted.
+    pub verdict: Verdict,
+    /// The stream's id (its content id), when the first segment names one.
+    pub stream_id: Option<String>,
+    /// Frames in the segments checked.
+    pub frames: u64,
+    /// Whether the last segment says the stream ended (mid-stream this is `false`: what has
+    /// arrived so far checks, but the end cannot be known yet).
+    pub ended: bool,
+    /// Each check of the sequence, in plain words.
+    pub checks: Vec<Check>,
+    /// Each segment's own report, in the order given.
+    pub segments: Vec<VerifyReport>,
 }
 
 /// Checks videos against a trust store and (optionally) a manifest store.
@@ -288,6 +315,22 @@ impl Verifier {
         let embedded = provatar_provenance::read_bytes(bytes, "video/mp4", &self.anchors)
             .unwrap_or_else(|e| ManifestReport::unreadable(format!("manifest.unreadable ({e})")));
         Ok(self.judge(path, &embedded, &detection, damaged))
+    }
+
+    /// Checks the segments of a live stream, in the order given (the order they were
+    /// received or their file names): each segment on its own (manifest, watermark, consent),
+    /// then the sequence — one stream id, sequence numbers and frame ranges that follow on
+    /// without gaps, repeats or reorders, the watermark's frame indices agreeing with each
+    /// manifest's frame range, and nothing after a segment marked last.
+    ///
+    /// # Errors
+    /// [`VerifyError::Unreadable`] when a segment cannot be read or holds no video.
+    pub fn verify_stream(&self, segments: &[PathBuf]) -> Result<StreamReport, VerifyError> {
+        let mut reports = Vec::with_capacity(segments.len());
+        for path in segments {
+            reports.push(self.verify(path)?);
+        }
+        Ok(judge_stream(reports))
     }
 
     /// Detects the watermark over every frame; also counts samples the decoder rejected (a
@@ -538,6 +581,7 @@ impl Verifier {
                 content_id: None,
                 ai_training: None,
                 codes: Vec::new(),
+                stream: None,
             },
             |m| ManifestFacts {
                 present: true,
@@ -550,6 +594,7 @@ impl Verifier {
                 content_id: m.content_id.map(|c| c.to_string()),
                 ai_training: m.ai_training.clone(),
                 codes: m.codes.clone(),
+                stream: m.stream,
             },
         );
         VerifyReport {
@@ -565,11 +610,166 @@ impl Verifier {
                 frames_marked: wm.frames_marked,
                 undecodable_frames: damaged,
                 frame_anomalies: anomalies,
+                first_frame_index: first_index(wm),
             },
             consent,
             checks,
         }
     }
+}
+
+/// The sequence checks of [`Verifier::verify_stream`].
+fn judge_stream(segments: Vec<VerifyReport>) -> StreamReport {
+    let mut checks = Vec::new();
+    let mut check = |name, ok, detail: String| checks.push(Check { name, ok, detail });
+    let stream_id = segments.first().and_then(|s| s.manifest.content_id.clone());
+    let mut verdict = Verdict::Authentic;
+    let mut worsen = |v: Verdict| {
+        verdict = match (verdict, v) {
+            (Verdict::Tampered, _) | (_, Verdict::Tampered) => Verdict::Tampered,
+            (Verdict::Unknown, _) | (_, Verdict::Unknown) => Verdict::Unknown,
+            _ => Verdict::Authentic,
+        };
+    };
+    if segments.is_empty() {
+        check("segments", false, "no segment to check".to_owned());
+        worsen(Verdict::Unknown);
+    }
+    let bad: Vec<String> = segments
+        .iter()
+        .filter(|s| s.verdict != Verdict::Authentic)
+        .map(|s| format!("{} ({})", s.file, s.verdict.name()))
+        .collect();
+    for s in &segments {
+        if s.verdict != Verdict::Authentic {
+            worsen(if s.verdict == Verdict::Recovered {
+                Verdict::Unknown
+            } else {
+                s.verdict
+            });
+        }
+    }
+    check(
+        "segments",
+        bad.is_empty(),
+        if bad.is_empty() {
+            format!(
+                "each of the {} segments is authentic on its own",
+                segments.len()
+            )
+        } else {
+            format!("not authentic: {}", bad.join(", "))
+        },
+    );
+    // The sequence.
+    let mut problems = Vec::new();
+    let (mut next_seq, mut next_frame, mut ended, mut frames) = (0u32, 0u64, false, 0u64);
+    for (k, s) in segments.iter().enumerate() {
+        let Some(place) = s.manifest.stream else {
+            problems.push(format!("{}: not a stream segment", s.file));
+            continue;
+        };
+        if s.manifest.content_id != stream_id {
+            problems.push(format!(
+                "{}: from another stream ({})",
+                s.file,
+                s.manifest.content_id.as_deref().unwrap_or("none")
+            ));
+        }
+        if ended {
+            problems.push(format!(
+                "{}: after the segment that ended the stream",
+                s.file
+            ));
+        }
+        if k > 0 || place.sequence != 0 {
+            if place.sequence > next_seq {
+                problems.push(format!(
+                    "{}: segment {} follows segment {} — {} segment(s) missing (frames {}..{})",
+                    s.file,
+                    place.sequence,
+                    i64::from(next_seq) - 1,
+                    place.sequence - next_seq,
+                    next_frame,
+                    place.first_frame
+                ));
+            } else if place.sequence < next_seq {
+                problems.push(format!(
+                    "{}: segment {} comes after segment {} — repeated or out of order",
+                    s.file,
+                    place.sequence,
+                    next_seq - 1
+                ));
+            } else if place.first_frame != next_frame {
+                problems.push(format!(
+                    "{}: starts at frame {}, expected {next_frame}",
+                    s.file, place.first_frame
+                ));
+            }
+        }
+        if let Some(first) = s.watermark.first_frame_index
+            && u64::from(first) != place.first_frame % 65_536
+        {
+            problems.push(format!(
+                "{}: its frames carry indices from {first}, its manifest says {}",
+                s.file, place.first_frame
+            ));
+        }
+        next_seq = place.sequence + 1;
+        next_frame = place.first_frame + place.frames;
+        ended = place.last;
+        frames += place.frames;
+    }
+    if !problems.is_empty() {
+        worsen(Verdict::Tampered);
+    }
+    check(
+        "sequence",
+        problems.is_empty(),
+        if problems.is_empty() {
+            format!("{frames} frames in order, no segment missing, repeated or reordered")
+        } else {
+            problems.join("; ")
+        },
+    );
+    check(
+        "end",
+        true,
+        if ended {
+            "the last segment closes the stream".to_owned()
+        } else {
+            "no segment closes the stream yet: still live, or its end is missing".to_owned()
+        },
+    );
+    StreamReport {
+        verdict,
+        stream_id,
+        frames,
+        ended,
+        checks,
+        segments,
+    }
+}
+
+/// The index the first frame carries, from the first frame whose index reads (its position
+/// subtracted), when the video's mark was found.
+fn first_index(wm: &Detection) -> Option<u16> {
+    if !wm.detected {
+        return None;
+    }
+    // The most common start the frames' indices agree on (one misread index cannot move it).
+    let mut votes: Vec<(u16, usize)> = Vec::new();
+    for (k, f) in wm.per_frame.iter().enumerate() {
+        let (Some(i), Ok(k)) = (f.frame_index, u16::try_from(k % 65_536)) else {
+            continue;
+        };
+        let start = i.wrapping_sub(k);
+        match votes.iter_mut().find(|(s, _)| *s == start) {
+            Some((_, n)) => *n += 1,
+            None => votes.push((start, 1)),
+        }
+    }
+    votes.into_iter().max_by_key(|&(_, n)| n).map(|(s, _)| s)
 }
 
 /// Codes that only say the manifest's media hash does not match this file — expected of a
