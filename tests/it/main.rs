@@ -13,6 +13,7 @@ mod gate;
 mod generate;
 mod motion;
 mod probe;
+mod stream;
 mod verify;
 mod watermark;
 

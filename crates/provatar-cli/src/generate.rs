@@ -214,7 +214,7 @@ fn run_pipeline(request: &GenerateRequest, quiet: bool) -> anyhow::Result<Genera
 
 /// Where the bundled sample and the development keys are: `PROVATAR_HOME`, else the source
 /// tree this binary was built from, else the current directory.
-fn home() -> PathBuf {
+pub(crate) fn home() -> PathBuf {
     if let Some(h) = std::env::var_os("PROVATAR_HOME") {
         return PathBuf::from(h);
     }

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod analyze;
+mod bench;
 mod cli;
 mod gate;
 mod generate;
@@ -57,7 +58,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Demo(args) => generate::demo(&args),
-        Command::Bench(_) => Err(not_yet("bench", 9)),
+        Command::Bench(args) => bench::run(&args),
     };
     match result {
         Ok(status) => status.into(),
@@ -66,15 +67,6 @@ fn main() -> ExitCode {
             Status::Error.into()
         }
     }
-}
-
-/// Commands declared by the CLI contract whose implementation has not landed: they refuse
-/// clearly instead of pretending.
-fn not_yet(name: &str, issue: u32) -> anyhow::Error {
-    anyhow::anyhow!(
-        "`provatar {name}` is not yet available in this build (it lands with issue #{issue}); \
-         nothing was generated or checked"
-    )
 }
 
 /// Writes `path` through a temporary file next to it, renamed into place only on success, so

@@ -2,6 +2,11 @@
 //! PCM on stdin), signed segments written as they complete; also the streaming part of
 //! `provatar bench`.
 
+#![expect(
+    clippy::cast_precision_loss,
+    reason = "sample and frame counts far below 2^52"
+)]
+
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

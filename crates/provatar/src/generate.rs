@@ -208,7 +208,7 @@ pub fn generate(
             clip_seconds: audio.analysis.duration_seconds(),
             streaming: false,
         },
-        portrait_bytes,
+        &portrait_bytes,
         portrait,
     )?;
     if audio.analysis.samples().is_empty() {
@@ -388,7 +388,7 @@ pub(crate) fn read_portrait(
 /// is the one the license names.
 pub(crate) fn open_gate(
     o: &Opening<'_>,
-    portrait_bytes: Vec<u8>,
+    portrait_bytes: &[u8],
     portrait: provatar_media::LoadedImage,
 ) -> Result<Opened, GenerateError> {
     let trust = TrustStore::load(o.trust)?;
@@ -406,7 +406,7 @@ pub(crate) fn open_gate(
         .map_err(|e| stage("motion")(e.to_string()))?;
     let admission = Gate::new(&trust, o.policy).admit(
         &Portrait {
-            bytes: &portrait_bytes,
+            bytes: portrait_bytes,
             pixels: Some(&portrait.frame),
         },
         consent.as_ref(),

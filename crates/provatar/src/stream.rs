@@ -17,6 +17,11 @@
 //! When the stream ends, the whole recording (init + every fragment) is signed as one MP4 and
 //! its manifest kept in the store, so re-encoded copies are recovered like any other video.
 
+#![expect(
+    clippy::cast_precision_loss,
+    reason = "sample and frame counts far below 2^52"
+)]
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -83,6 +88,8 @@ pub struct StreamFrame {
     pub t: f64,
     /// The pixels.
     pub frame: Frame,
+    /// The motion that posed it (blendshapes, head pose, gaze).
+    pub motion: MotionFrame,
 }
 
 /// A signed segment: the init segment and one fragment, signed on its own.
@@ -188,7 +195,7 @@ impl StreamSession {
                 clip_seconds: 0.0,
                 streaming: true,
             },
-            portrait_bytes,
+            &portrait_bytes,
             portrait,
         )?;
         let store =
@@ -369,6 +376,7 @@ impl StreamSession {
             index: self.frames,
             t: f64::from(m.t),
             frame,
+            motion: *m,
         });
         self.frames += 1;
         for s in segments {
@@ -485,6 +493,11 @@ impl StreamSession {
             .finish()
             .map_err(|e| stage("encode")(e.to_string()))?;
         self.times.encode += t.elapsed().as_secs_f64();
+        // A fragment without video (the audio encoder's last packets after a fragment that
+        // ended exactly on the last frame) is dropped: a segment must show something.
+        let rest = rest
+            .into_iter()
+            .filter(|s| !matches!(s, Segment::Media { frames: 0, .. }));
         let mut rest: Vec<Segment> = self.held.take().into_iter().chain(rest).collect();
         let last = rest.pop();
         for s in rest {

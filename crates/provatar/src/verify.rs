@@ -769,7 +769,13 @@ fn first_index(wm: &Detection) -> Option<u16> {
             None => votes.push((start, 1)),
         }
     }
-    votes.into_iter().max_by_key(|&(_, n)| n).map(|(s, _)| s)
+    // Trusted only when at least three frames agree and no other start comes close: a single
+    // frame's index passes its CRC-8 by chance once in 256 reads.
+    votes.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
+    match votes.as_slice() {
+        [(s, n), rest @ ..] if *n >= 3 && rest.first().is_none_or(|r| *n >= 2 * r.1) => Some(*s),
+        _ => None,
+    }
 }
 
 /// Codes that only say the manifest's media hash does not match this file — expected of a
