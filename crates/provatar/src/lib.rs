@@ -1,13 +1,17 @@
 //! The provatar SDK facade: what integrators and the `provatar` binary call.
 //!
-//! Today it exposes media inspection ([`media::probe`]), face analysis ([`face::analyze`]), the
-//! consent gate ([`consent::Gate`]), the watermark ([`watermark::embed`],
-//! [`watermark::VideoDetector`]), C2PA provenance ([`provenance::sign`], [`provenance::read`],
-//! [`provenance::ManifestStore`]), speech-driven motion ([`motion::drive`],
-//! [`motion::MotionStream`]) and the shared types. The gated
-//! generation pipeline (`Generator`) and the verifier (`Verifier`) join here as the consent,
-//! face, motion, render, watermark and provenance crates land; there is deliberately no
-//! generation entry point yet rather than an ungated one.
+//! - [`generate`]: the gated batch pipeline (consent gate → face analysis → motion → render →
+//!   watermark → H.264 + audio → C2PA manifest → manifest store), nothing left behind on failure.
+//! - [`StreamSession`]: the same, live — audio chunks in, watermarked frames and signed
+//!   fragmented-MP4 segments out, the whole recording signed at the end.
+//! - [`Verifier`]: manifest, watermark, consent and frame checks of a video
+//!   ([`Verifier::verify`]) or of a stream's segments ([`Verifier::verify_stream`]).
+//! - The stage crates, re-exported: media inspection ([`media::probe`]), face analysis
+//!   ([`face::analyze`]), the consent gate ([`consent::Gate`]), the watermark
+//!   ([`watermark::embed`], [`watermark::VideoDetector`]), C2PA provenance
+//!   ([`provenance::sign`], [`provenance::read`], [`provenance::ManifestStore`]), speech-driven
+//!   motion ([`motion::drive`], [`motion::MotionStream`]) and the shared types. There is no
+//!   ungated way to a rendered frame: the renderer needs the gate's admission.
 
 #![forbid(unsafe_code)]
 
