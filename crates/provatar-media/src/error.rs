@@ -145,6 +145,15 @@ pub enum Error {
         #[source]
         source: CodecError,
     },
+    /// The AAC encoder failed.
+    #[error("AAC {stage} failed: {source}")]
+    Aac {
+        /// `encoding`.
+        stage: &'static str,
+        /// The codec's error.
+        #[source]
+        source: CodecError,
+    },
     /// The Opus codec failed.
     #[error("Opus {stage} failed: {source}")]
     Opus {

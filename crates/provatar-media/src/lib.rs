@@ -4,7 +4,7 @@
 //!   [`Limits`] before decoding (decompression bombs).
 //! - Audio in: WAV, FLAC, MP3, Ogg Vorbis, AAC (ADTS or M4A), Opus in MP4 ([`load_audio`]) →
 //!   16 kHz mono for analysis plus the original track for the video's sound.
-//! - Video out: H.264 (OpenH264) + Opus in MP4 ([`VideoWriter`]) or fragmented MP4 for
+//! - Video out: H.264 (OpenH264) + AAC-LC (libxaac) in MP4 ([`VideoWriter`]) or fragmented MP4 for
 //!   streaming ([`FragmentedVideoWriter`]); constant frame rate, yuv420p, BT.709 tagged.
 //! - Video in: MP4 (H.264, with B-frames too) → pictures in display order + audio
 //!   ([`VideoDecoder`]), for verifying files whoever made them.
@@ -12,6 +12,7 @@
 //! It does not judge content (faces, watermarks, manifests): it only moves pixels and samples
 //! in and out of files, and refuses malformed or oversized input with a typed [`Error`].
 
+mod aac;
 mod audio;
 mod error;
 mod h264;
@@ -32,6 +33,7 @@ mod sniff;
 mod video;
 mod yuv;
 
+pub use aac::{AAC_FRAME, AAC_RATE, AacEncoder, AudioPacket, encode_aac_track};
 pub use audio::{AudioInfo, LoadedAudio, decode_audio, decode_pcm, load_audio, to_analysis};
 pub use error::{CodecError, Error, Result};
 pub use h264::{EncodedPicture, EncoderSettings, H264Decoder, H264Encoder};

@@ -1,9 +1,7 @@
-//! The video's sound track: Opus (BSD-licensed libopus, built from source by `opusic-sys`).
-//!
-//! Why Opus and not AAC: the only AAC encoder available as a Rust crate is Fraunhofer's
-//! fdk-aac, whose licence is not an open-source one (and grants no patent rights). Opus is
-//! royalty-free, standard in MP4 (Opus in ISOBMFF), and plays in ffmpeg, VLC, and every current
-//! browser. Reading AAC (from files ffmpeg made) goes through symphonia instead.
+//! Opus (BSD-licensed libopus, built from source by `opusic-sys`): decoding Opus sound tracks
+//! of MP4s (provatar's own before it switched to AAC for browsers, and anyone else's), and an
+//! encoder for callers who want Opus. provatar's videos carry AAC-LC ([`crate::AacEncoder`]):
+//! every browser plays AAC in MP4, while support for Opus in MP4 is recent and uneven.
 
 use opus::{Application, Bitrate, Channels};
 use provatar_types::PcmTrack;

@@ -1,4 +1,4 @@
-//! Video out (H.264 + Opus in MP4, plain or fragmented) and video in (MP4 → pictures + audio).
+//! Video out (H.264 + AAC-LC in MP4, plain or fragmented) and video in (MP4 → pictures + audio).
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -10,13 +10,14 @@ use symphonia::core::audio::{Channels, SampleBuffer};
 use symphonia::core::codecs::{CODEC_TYPE_AAC, CodecParameters, DecoderOptions};
 use symphonia::core::formats::Packet;
 
+use crate::aac::{AAC_RATE, AacEncoder, AudioPacket};
 use crate::error::{CodecError, contain_panics};
 use crate::h264::{EncodedPicture, EncoderSettings, H264Decoder, H264Encoder};
 use crate::mp4::{
     self, AudioTrackSpec, FragmentedMp4Writer, Mp4Error, Mp4File, Mp4Writer, SampleEntry, Track,
     VideoTrackSpec,
 };
-use crate::opus::{OPUS_RATE, OpusEncoder, OpusPacket, decode_packets};
+use crate::opus::{OPUS_RATE, decode_packets};
 use crate::yuv::{ColorMatrix, rgb_to_yuv420_into, yuv420_to_rgb};
 use crate::{Error, Result};
 
@@ -42,7 +43,7 @@ pub struct VideoWriter<W: Write + Seek> {
     encoder: H264Encoder,
     yuv: Yuv420Frame,
     mux: Mp4Writer<W>,
-    audio: VecDeque<OpusPacket>,
+    audio: VecDeque<AudioPacket>,
     audio_written: u64,
     frames: u64,
 }
@@ -75,8 +76,8 @@ impl<W: Write + Seek> VideoWriter<W> {
             .map_err(|_| Error::VideoSettings("frame size must be even"))?;
         let (audio_spec, packets, valid) = match audio {
             Some(track) => {
-                let (spec, packets, valid) = crate::opus::encode_track(track)?;
-                (Some(AudioTrackSpec::Opus(spec)), packets, Some(valid))
+                let (spec, packets, valid) = crate::aac::encode_aac_track(track)?;
+                (Some(AudioTrackSpec::Aac(spec)), packets, Some(valid))
             }
             None => (None, Vec::new(), None),
         };
@@ -118,7 +119,7 @@ impl<W: Write + Seek> VideoWriter<W> {
         self.frames += 1;
         // Interleave: the audio that starts before this frame ends goes first.
         let fps = u64::from(self.encoder.settings().fps);
-        let frame_end = self.frames * u64::from(OPUS_RATE) / fps;
+        let frame_end = self.frames * u64::from(AAC_RATE) / fps;
         self.write_audio_until(frame_end)?;
         self.mux
             .write_video(&picture.data, picture.keyframe)
@@ -214,8 +215,8 @@ pub struct FragmentedVideoWriter {
     settings: EncoderSettings,
     yuv: Yuv420Frame,
     mux: Option<FragmentedMp4Writer>,
-    audio: Option<OpusEncoder>,
-    audio_queue: VecDeque<OpusPacket>,
+    audio: Option<AacEncoder>,
+    audio_queue: VecDeque<AudioPacket>,
     audio_written: u64,
     frames: u64,
     fragment_start: u64,
@@ -242,7 +243,7 @@ impl FragmentedVideoWriter {
         }
         let encoder = H264Encoder::new(settings)?;
         let audio = audio
-            .map(|(rate, channels)| OpusEncoder::new(rate, channels))
+            .map(|(rate, channels)| AacEncoder::new(rate, channels))
             .transpose()?;
         Ok(Self {
             encoder,
@@ -285,13 +286,13 @@ impl FragmentedVideoWriter {
             let audio = self
                 .audio
                 .as_ref()
-                .map(|a| AudioTrackSpec::Opus(a.track_spec()));
+                .map(|a| AudioTrackSpec::Aac(a.track_spec()));
             let mux = FragmentedMp4Writer::new(spec, audio);
             out.push(Segment::Init(mux.init_segment()));
             self.mux = Some(mux);
         }
         self.frames += 1;
-        let frame_end = self.frames * u64::from(OPUS_RATE) / u64::from(self.settings.fps);
+        let frame_end = self.frames * u64::from(AAC_RATE) / u64::from(self.settings.fps);
         let mux = self
             .mux
             .as_mut()

@@ -13,7 +13,9 @@ mod write;
 
 pub use faststart::fast_start;
 pub use read::{AvcConfig, ColourInfo, Mp4File, Sample, SampleEntry, Track, TrackKind, parse};
-pub use write::{AudioTrackSpec, FragmentedMp4Writer, Mp4Writer, OpusTrackSpec, VideoTrackSpec};
+pub use write::{
+    AacTrackSpec, AudioTrackSpec, FragmentedMp4Writer, Mp4Writer, OpusTrackSpec, VideoTrackSpec,
+};
 
 /// What is wrong with an MP4 file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

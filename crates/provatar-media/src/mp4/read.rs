@@ -698,11 +698,13 @@ fn asc_rate_channels(asc: &[u8]) -> (Option<u32>, Option<u16>) {
         96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025,
         8_000, 7_350,
     ];
-    let bits =
-        asc.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)) << (8 * (8 - asc.len().min(8)));
     if asc.len() < 2 {
         return (None, None);
     }
+    // The first eight bytes, left-aligned (an empty config once shifted by 64 bits here).
+    let head = &asc[..asc.len().min(8)];
+    let bits =
+        head.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)) << (8 * (8 - head.len()));
     let mut pos = 0u32;
     let mut read = |n: u32| {
         let v = (bits >> (64 - pos - n)) & ((1 << n) - 1);

@@ -33,9 +33,24 @@ pub struct OpusTrackSpec {
     pub input_sample_rate: u32,
 }
 
+/// What the MP4 writer needs to describe an AAC track.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AacTrackSpec {
+    /// 1 or 2.
+    pub channels: u8,
+    /// The AudioSpecificConfig (ISO/IEC 14496-3), for the `esds` box.
+    pub asc: Vec<u8>,
+    /// Samples at the start that are the encoder's priming, trimmed by the edit list.
+    pub priming: u32,
+    /// The average bit rate, bits per second.
+    pub bitrate: u32,
+}
+
 /// The audio track.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AudioTrackSpec {
+    /// AAC-LC at 48 kHz.
+    Aac(AacTrackSpec),
     /// Opus at 48 kHz.
     Opus(OpusTrackSpec),
 }
@@ -43,12 +58,13 @@ pub enum AudioTrackSpec {
 impl AudioTrackSpec {
     fn timescale(&self) -> u32 {
         match self {
-            Self::Opus(_) => 48_000,
+            Self::Aac(_) | Self::Opus(_) => 48_000,
         }
     }
 
     fn priming(&self) -> u32 {
         match self {
+            Self::Aac(a) => a.priming,
             Self::Opus(o) => u32::from(o.pre_skip),
         }
     }
@@ -262,8 +278,10 @@ fn trak(b: &mut Boxes, h: &TrackHeader<'_>, stbl: impl FnOnce(&mut Boxes), fragm
     if let Some(v) = h.video {
         avc1(b, v);
     }
-    if let Some(AudioTrackSpec::Opus(o)) = h.audio {
-        opus_entry(b, o);
+    match h.audio {
+        Some(AudioTrackSpec::Opus(o)) => opus_entry(b, o),
+        Some(AudioTrackSpec::Aac(a)) => aac_entry(b, a),
+        None => {}
     }
     b.end();
     stbl(b);
@@ -316,6 +334,44 @@ fn avc1(b: &mut Boxes, v: &VideoTrackSpec) {
     b.begin(*b"pasp");
     b.u32(1);
     b.u32(1);
+    b.end();
+    b.end();
+}
+
+/// `mp4a` with an `esds` (ISO/IEC 14496-14 §5.6; the descriptors of ISO/IEC 14496-1 §7.2.6).
+fn aac_entry(b: &mut Boxes, a: &AacTrackSpec) {
+    b.begin(*b"mp4a");
+    b.zeros(6);
+    b.u16(1); // data reference index
+    b.zeros(8);
+    b.u16(u16::from(a.channels));
+    b.u16(16);
+    b.zeros(4);
+    b.u32(48_000 << 16);
+    b.begin_full(*b"esds", 0, 0);
+    let asc_len = u8::try_from(a.asc.len()).unwrap_or(u8::MAX);
+    let asc = &a.asc[..usize::from(asc_len)];
+    // ES_Descriptor: ES_ID 0, no flags; a DecoderConfigDescriptor (13 bytes + the
+    // DecoderSpecificInfo) and an SLConfigDescriptor (3 bytes).
+    let dsi_len = 2 + asc_len;
+    let dcd_len = 13 + dsi_len;
+    b.u8(0x03);
+    b.u8(3 + 2 + dcd_len + 3);
+    b.u16(0);
+    b.u8(0);
+    b.u8(0x04);
+    b.u8(dcd_len);
+    b.u8(0x40); // MPEG-4 audio
+    b.u8(0x15); // audio stream, reserved bit set
+    b.bytes(&[0, 0x18, 0]); // buffer size: 6144 bytes
+    b.u32(a.bitrate); // max bit rate
+    b.u32(a.bitrate); // average bit rate
+    b.u8(0x05);
+    b.u8(asc_len);
+    b.bytes(asc);
+    b.u8(0x06);
+    b.u8(1);
+    b.u8(0x02); // predefined: MP4
     b.end();
     b.end();
 }

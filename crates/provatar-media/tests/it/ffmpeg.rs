@@ -102,7 +102,8 @@ fn ffprobe_accepts_our_plain_mp4() {
     assert_eq!(v["avg_frame_rate"], "25/1");
     assert_eq!(v["nb_read_frames"], "30");
     let a = stream(&p, "audio");
-    assert_eq!(a["codec_name"], "opus");
+    assert_eq!(a["codec_name"], "aac");
+    assert_eq!(a["profile"], "LC");
     assert_eq!(a["sample_rate"], "48000");
     assert_eq!(a["channels"].as_u64(), Some(2));
     let vd: f64 = v["duration"].as_str().unwrap().parse().unwrap();
@@ -127,7 +128,7 @@ fn ffprobe_accepts_our_fragmented_mp4() {
     assert_eq!(v["r_frame_rate"], "25/1");
     assert_eq!(v["color_space"], "bt709");
     let a = stream(&p, "audio");
-    assert_eq!(a["codec_name"], "opus");
+    assert_eq!(a["codec_name"], "aac");
     ffmpeg_decodes_cleanly(&path);
 }
 
