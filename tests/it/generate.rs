@@ -170,7 +170,7 @@ fn generate_writes_a_video_that_verifies_and_plays() {
             "-v",
             "error",
             "-show_entries",
-            "stream=codec_type,codec_name,pix_fmt,width,height,r_frame_rate",
+            "stream=codec_type,codec_name,profile,pix_fmt,width,height,r_frame_rate,sample_rate",
             "-of",
             "json",
         ])
@@ -188,7 +188,12 @@ fn generate_writes_a_video_that_verifies_and_plays() {
         (Some(512), Some(512))
     );
     assert_eq!(video["r_frame_rate"], "25/1");
-    assert!(streams.iter().any(|s| s["codec_type"] == "audio"), "{p:#}");
+    // The sound track is AAC-LC at 48 kHz: what every browser plays in MP4 (scripts/browser-check
+    // loads these files in Chromium).
+    let audio = streams.iter().find(|s| s["codec_type"] == "audio").unwrap();
+    assert_eq!(audio["codec_name"], "aac", "{p:#}");
+    assert_eq!(audio["profile"], "LC", "{p:#}");
+    assert_eq!(audio["sample_rate"], "48000", "{p:#}");
 
     // Copies re-encoded by someone else (libx264 at CRF 28 and 35, and a 10 % crop on each side
     // rescaled) have lost the manifest; the watermark finds it in the store.
