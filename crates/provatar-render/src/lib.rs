@@ -857,22 +857,18 @@ impl Renderer {
         let width = x1 - x0;
         let teeth_height = 0.09 * width;
         let (xa, xb) = (x0.floor().max(0.0) as usize, (x1.ceil() as usize).min(n));
-        let (ya, yb) = (y0.floor().max(0.0) as usize, (y1.ceil() as usize).min(n));
         for x in xa..xb {
             let px = x as f32 + 0.5;
-            // This column's top (upper lip) and bottom (lower lip) inside the opening.
-            let mut top = None;
-            let mut bottom = None;
-            for y in ya..yb {
-                if inside(&polygon, px, y as f32 + 0.5) {
-                    top.get_or_insert(y);
-                    bottom = Some(y);
-                }
-            }
-            let (Some(top), Some(bottom)) = (top, bottom) else {
+            // The opening's extent down this column, at two sub-columns (for the coverage of
+            // pixels the lips' edge crosses: no stair steps) and at the centre (for colours).
+            let subs = [px - 0.25, px + 0.25].map(|sx| column_span(&polygon, sx));
+            let Some((top, bottom)) = column_span(&polygon, px).or(subs[0]).or(subs[1]) else {
                 continue;
             };
-            let span = (bottom + 1 - top) as f32;
+            let span = bottom - top;
+            if span <= 0.0 {
+                continue;
+            }
             // Where the portrait shows its teeth, they hang from the upper lip as they were:
             // this column's source column, found from the upper lip's middle.
             let real = self.teeth.as_ref().and_then(|t| {
@@ -893,16 +889,47 @@ impl Renderer {
             // Darker towards the corners.
             let across = ((px - x0) / width - 0.5).abs() * 2.0;
             let shade = 1.0 - 0.6 * across * across;
-            for y in top..=bottom {
-                let from_top = y as f32 + 0.5 - top as f32;
+            // The lower teeth show as the jaw opens wide: a band above the lower lip, in the
+            // shadow of the upper jaw, growing in from nothing.
+            let wide = ((span / width - 0.12) / 0.12).clamp(0.0, 1.0);
+            // Front teeth only (fading out towards the corners), each with a rounded top and a
+            // dark gap to the next.
+            let tooth = (px - 0.5 * (x0 + x1)) / (0.075 * width);
+            let within = tooth - (tooth + 0.5).floor();
+            let rounded = 1.0 - 0.35 * (2.0 * within) * (2.0 * within);
+            let gap = ((within.abs() - 0.42) / 0.08).clamp(0.0, 1.0);
+            let front = (1.0 - across * across * 1.4).max(0.0);
+            let lower_teeth = wide * front * rounded * (0.06 * width).min(0.22 * span);
+            let y_first = (top.floor().max(0.0) as usize).max(y0.floor().max(0.0) as usize);
+            let y_last = (bottom.ceil().max(0.0) as usize).min(n);
+            for y in y_first..y_last {
+                let row = y as f32;
+                let coverage = subs
+                    .iter()
+                    .map(|s| s.map_or(0.0, |(t, b)| ((row + 1.0).min(b) - row.max(t)).max(0.0)))
+                    .sum::<f32>()
+                    / 2.0;
+                if coverage <= 0.0 {
+                    continue;
+                }
+                let from_top = (row + 0.5 - top).max(0.0);
+                let from_bottom = (bottom - row - 0.5).max(0.0);
                 let t = from_top / span;
                 let cavity = [46.0, 20.0, 24.0];
                 let tongue = [132.0, 60.0, 64.0];
                 let teeth = [226.0, 218.0, 206.0];
+                let lower = [220.0, 200.0, 176.0];
                 let mut c = cavity;
-                if t > 0.6 {
-                    let k = ((t - 0.6) / 0.4).min(1.0);
+                if t > 0.55 {
+                    let k = ((t - 0.55) / 0.35).min(1.0);
                     c = [0, 1, 2].map(|i| cavity[i] + k * (tongue[i] - cavity[i]));
+                }
+                if lower_teeth > 0.0 && from_bottom < lower_teeth {
+                    // Soft top edge over one pixel; darker up in the upper jaw's shadow and in
+                    // the gaps between teeth.
+                    let edge = (lower_teeth - from_bottom).min(1.0) * wide * (1.0 - 0.6 * gap);
+                    let light = 1.0 - 0.22 * (from_bottom / lower_teeth);
+                    c = [0, 1, 2].map(|i| c[i] + edge * (lower[i] * light - c[i]));
                 }
                 if real.is_none() && from_top < teeth_height.min(0.45 * span) {
                     // The teeth's lower edge softens over one pixel.
@@ -926,11 +953,28 @@ impl Renderer {
                     }
                 }
                 for i in 0..3 {
-                    out[o + i] = c[i].clamp(0.0, 255.0) as u8;
+                    let under = f32::from(out[o + i]);
+                    out[o + i] = (under + coverage * (c[i] - under)).clamp(0.0, 255.0) as u8;
                 }
             }
         }
     }
+}
+
+/// Where a vertical line at `x` enters and leaves `polygon` (its topmost and bottommost
+/// crossings), if it crosses it.
+fn column_span(polygon: &[[f32; 2]], x: f32) -> Option<(f32, f32)> {
+    let mut span: Option<(f32, f32)> = None;
+    let mut j = polygon.len().checked_sub(1)?;
+    for i in 0..polygon.len() {
+        let (a, b) = (polygon[j], polygon[i]);
+        if (a[0] > x) != (b[0] > x) {
+            let y = a[1] + (x - a[0]) * (b[1] - a[1]) / (b[0] - a[0]);
+            span = Some(span.map_or((y, y), |(t, bt)| (t.min(y), bt.max(y))));
+        }
+        j = i;
+    }
+    span
 }
 
 /// The portrait's mouth opening column by column, if it is open and bright inside (teeth).
