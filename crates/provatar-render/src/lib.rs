@@ -825,6 +825,7 @@ impl Renderer {
         }
         self.order = order;
         self.mouth(&mut out, &dst, self.base_scale * scale);
+        self.lashes(&mut out, &dst, [br, bl]);
         Frame::from_rgb(self.size, self.size, out).map_err(|e| RenderError::Frame(e.to_string()))
     }
 
@@ -955,6 +956,97 @@ impl Renderer {
                 for i in 0..3 {
                     let under = f32::from(out[o + i]);
                     out[o + i] = (under + coverage * (c[i] - under)).clamp(0.0, 255.0) as u8;
+                }
+            }
+        }
+    }
+}
+
+impl Renderer {
+    /// Draws the lash line where a closing upper lid meets the lower one: on a shut eye the
+    /// lashes of both lids show as one dark curve, thicker in the middle, fading in over the
+    /// second half of the blink. `blink` is (right, left).
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "pixel loops over a clipped box"
+    )]
+    fn lashes(&self, out: &mut [u8], dst: &[[f32; 2]], blink: [f32; 2]) {
+        let regions = provatar_face::topology::regions();
+        let n = self.size as usize;
+        for (eye, b) in [regions.right_eye, regions.left_eye].into_iter().zip(blink) {
+            let alpha = ((b - 0.55) / 0.35).clamp(0.0, 1.0);
+            if alpha <= 0.0 {
+                continue;
+            }
+            // The upper lid from corner to corner (the loop's second to tenth points).
+            let lid: Vec<[f32; 2]> = eye
+                .iter()
+                .skip(1)
+                .take(9)
+                .map(|&i| dst[usize::from(i)])
+                .collect();
+            let (Some(first), Some(last)) = (lid.first(), lid.last()) else {
+                continue;
+            };
+            let width = len(sub(*last, *first));
+            let thick = (0.025 * width).max(0.5);
+            let total: f32 = lid.windows(2).map(|w| len(sub(w[1], w[0]))).sum();
+            if width < 2.0 || total <= 0.0 {
+                continue;
+            }
+            let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
+            for p in &lid {
+                x0 = x0.min(p[0]);
+                x1 = x1.max(p[0]);
+                y0 = y0.min(p[1]);
+                y1 = y1.max(p[1]);
+            }
+            let pad = 2.0 * thick + 1.0;
+            let (xa, xb) = (
+                (x0 - pad).max(0.0) as usize,
+                ((x1 + pad).ceil() as usize).min(n),
+            );
+            let (ya, yb) = (
+                (y0 - pad).max(0.0) as usize,
+                ((y1 + pad).ceil() as usize).min(n),
+            );
+            let lash = [52.0f32, 38.0, 33.0];
+            for y in ya..yb {
+                for x in xa..xb {
+                    let p = [x as f32 + 0.5, y as f32 + 0.5];
+                    // Distance to the lid curve, and how far along it the nearest point is.
+                    let (mut best, mut along, mut walked) = (f32::MAX, 0.0, 0.0);
+                    for w in lid.windows(2) {
+                        let d = sub(w[1], w[0]);
+                        let l2 = d[0] * d[0] + d[1] * d[1];
+                        let l = l2.sqrt();
+                        let u = if l2 > 0.0 {
+                            (((p[0] - w[0][0]) * d[0] + (p[1] - w[0][1]) * d[1]) / l2)
+                                .clamp(0.0, 1.0)
+                        } else {
+                            0.0
+                        };
+                        let q = [w[0][0] + u * d[0], w[0][1] + u * d[1]];
+                        let dist = len(sub(p, q));
+                        if dist < best {
+                            best = dist;
+                            along = (walked + u * l) / total;
+                        }
+                        walked += l;
+                    }
+                    // Thicker in the middle of the lid, thin at the corners.
+                    let half = thick * (0.35 + 0.9 * (std::f32::consts::PI * along).sin());
+                    let cover = (half + 0.5 - best).clamp(0.0, 1.0) * alpha * 0.75;
+                    if cover <= 0.0 {
+                        continue;
+                    }
+                    let o = (y * n + x) * 3;
+                    for i in 0..3 {
+                        let under = f32::from(out[o + i]);
+                        out[o + i] = (under + cover * (lash[i] - under)).clamp(0.0, 255.0) as u8;
+                    }
                 }
             }
         }
