@@ -215,5 +215,20 @@ pub(crate) fn contain_panics<T>(
     decoder: &'static str,
     f: impl FnOnce() -> Result<T> + std::panic::UnwindSafe,
 ) -> Result<T> {
-    std::panic::catch_unwind(f).unwrap_or(Err(Error::DecoderPanic { decoder }))
+    CONTAINING.with(|c| c.set(c.get() + 1));
+    let result = std::panic::catch_unwind(f).unwrap_or(Err(Error::DecoderPanic { decoder }));
+    CONTAINING.with(|c| c.set(c.get().saturating_sub(1)));
+    result
+}
+
+thread_local! {
+    /// How many [`contain_panics`] calls are running on this thread: a panic hook (the fuzz
+    /// harness's) can tell a third-party decoder's contained panic from one of ours.
+    static CONTAINING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Whether this thread is inside [`contain_panics`] (a panic now becomes a typed error).
+#[cfg(any(fuzzing, test))]
+pub(crate) fn containing_panics() -> bool {
+    CONTAINING.with(std::cell::Cell::get) > 0
 }

@@ -261,3 +261,16 @@ fn fuzzer_findings_are_refused() {
     }
     assert!(seen >= 1, "no vectors found under {}", dir.display());
 }
+
+/// A fuzzer finding in the AAC path: symphonia's AAC decoder indexes past its 64 sections on
+/// this malformed frame and panics; provatar contains the panic and reports a decoder error.
+#[test]
+fn a_panicking_aac_decoder_is_contained() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors/mp4/fail_aac_sections_past_64.mp4");
+    let bytes = std::fs::read(&path).unwrap();
+    let limits = Limits::default();
+    let file = provatar_media::mp4::parse(&bytes, &limits).unwrap();
+    let err = provatar_media::decode_mp4_audio(&bytes, &file, &limits).unwrap_err();
+    assert!(err.to_string().contains("aac"), "{err}");
+}
