@@ -63,7 +63,7 @@ fn main() -> ExitCode {
     match result {
         Ok(status) => status.into(),
         Err(e) => {
-            eprintln!("provatar: error: {e:#}");
+            eprintln!("provatar: error: {}", error_text(&e));
             Status::Error.into()
         }
     }
@@ -89,4 +89,52 @@ pub(crate) fn write_whole(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// An error and its causes, joined by ": ", leaving out a cause whose words the message already
+/// carries (many library errors quote their source in their own text).
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
+#[cfg(test)]
+mod error_text_tests {
+    #[test]
+    fn a_quoted_cause_is_not_repeated() {
+        #[derive(Debug)]
+        struct Inner;
+        impl std::fmt::Display for Inner {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("inner problem")
+            }
+        }
+        impl std::error::Error for Inner {}
+        #[derive(Debug)]
+        struct Outer(Inner);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "outer: {}", self.0)
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let e = anyhow::Error::new(Outer(Inner)).context("cannot do it");
+        assert_eq!(super::error_text(&e), "cannot do it: outer: inner problem");
+        let plain = anyhow::Error::new(Inner).context("cannot do it");
+        assert_eq!(super::error_text(&plain), "cannot do it: inner problem");
+    }
 }
