@@ -8,7 +8,7 @@ use provatar_types::PcmTrack;
 
 use crate::error::CodecError;
 use crate::mp4::AacTrackSpec;
-use crate::resample::StreamResampler;
+use crate::resample::EncoderInput;
 use crate::{Error, Result};
 
 /// AAC runs at 48 kHz here.
@@ -41,22 +41,16 @@ const PRIMING: u32 = 1604;
 /// Encodes audio of any rate and channel count as AAC-LC, fed in pieces of any size.
 pub struct AacEncoder {
     encoder: xaac_rs::Encoder,
-    in_channels: usize,
-    out_channels: usize,
-    input_rate: u32,
-    resampler: StreamResampler,
-    mixed: Vec<f32>,
-    at48: Vec<f32>,
+    input: EncoderInput,
     pcm: Vec<i16>,
-    frames_in: u64,
     bitrate: u32,
 }
 
 impl std::fmt::Debug for AacEncoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AacEncoder")
-            .field("input_rate", &self.input_rate)
-            .field("channels", &self.out_channels)
+            .field("input_rate", &self.input.input_rate())
+            .field("channels", &self.input.out_channels())
             .finish_non_exhaustive()
     }
 }
@@ -64,8 +58,8 @@ impl std::fmt::Debug for AacEncoder {
 impl AacEncoder {
     /// An encoder for interleaved input at `input_rate` with `channels` channels.
     pub fn new(input_rate: u32, channels: u16) -> Result<Self> {
-        crate::audio::check_parameters(input_rate, u32::from(channels))?;
-        let out_channels: u16 = if channels == 1 { 1 } else { 2 };
+        let input = EncoderInput::new(input_rate, channels)?;
+        let out_channels = u16::try_from(input.out_channels()).unwrap_or(2);
         let bitrate = if out_channels == 1 { 64_000 } else { 128_000 };
         let encoder = xaac_rs::Encoder::new(xaac_rs::EncoderConfig {
             profile: xaac_rs::Profile::AacLc,
@@ -85,14 +79,8 @@ impl AacEncoder {
         }
         Ok(Self {
             encoder,
-            in_channels: usize::from(channels),
-            out_channels: usize::from(out_channels),
-            input_rate,
-            resampler: StreamResampler::new(input_rate, AAC_RATE, usize::from(out_channels))?,
-            mixed: Vec::new(),
-            at48: Vec::new(),
+            input,
             pcm: Vec::with_capacity(AAC_FRAME * 2),
-            frames_in: 0,
             bitrate,
         })
     }
@@ -100,7 +88,7 @@ impl AacEncoder {
     /// The track description for the MP4 writer.
     pub fn track_spec(&self) -> AacTrackSpec {
         AacTrackSpec {
-            channels: u8::try_from(self.out_channels).unwrap_or(2),
+            channels: u8::try_from(self.input.out_channels()).unwrap_or(2),
             asc: self.encoder.audio_specific_config().to_vec(),
             priming: PRIMING,
             bitrate: self.bitrate,
@@ -109,69 +97,41 @@ impl AacEncoder {
 
     /// The real audio length so far, in 48 kHz samples.
     pub fn valid_samples(&self) -> u64 {
-        u64::try_from(
-            u128::from(self.frames_in) * u128::from(AAC_RATE) / u128::from(self.input_rate),
-        )
-        .unwrap_or(u64::MAX)
+        self.input.valid_samples()
     }
 
     /// Feeds interleaved samples; returns the packets that are complete.
     pub fn push(&mut self, interleaved: &[f32]) -> Result<Vec<AudioPacket>> {
-        self.frames_in += (interleaved.len() / self.in_channels) as u64;
-        self.mixed.clear();
-        if self.in_channels == self.out_channels {
-            self.mixed.extend_from_slice(interleaved);
-        } else {
-            // More than two channels: the first two are left and right in every common layout;
-            // fold the rest in equally.
-            for frame in interleaved.chunks_exact(self.in_channels) {
-                #[expect(clippy::cast_precision_loss, reason = "at most 32 channels")]
-                let rest = frame[2..].iter().sum::<f32>() / (self.in_channels - 1) as f32;
-                self.mixed.push((frame[0] + rest).clamp(-1.0, 1.0));
-                self.mixed.push((frame[1] + rest).clamp(-1.0, 1.0));
-            }
-        }
-        let mixed = std::mem::take(&mut self.mixed);
-        self.resampler.push(&mixed, &mut self.at48)?;
-        self.mixed = mixed;
+        self.input.push(interleaved)?;
         self.drain(false)
     }
 
     /// Ends the stream: pads the last frame and encodes enough silence to flush the priming.
     pub fn finish(&mut self) -> Result<Vec<AudioPacket>> {
-        self.resampler.finish(&mut self.at48)?;
-        let pad = PRIMING as usize * self.out_channels;
-        self.at48.extend(std::iter::repeat_n(0.0, pad));
+        self.input.finish(PRIMING as usize)?;
         self.drain(true)
     }
 
     fn drain(&mut self, last: bool) -> Result<Vec<AudioPacket>> {
-        let frame = AAC_FRAME * self.out_channels;
         let mut packets = Vec::new();
-        let mut start = 0;
-        while self.at48.len() - start >= frame || (last && self.at48.len() > start) {
-            let end = (start + frame).min(self.at48.len());
-            self.pcm.clear();
+        let (encoder, pcm) = (&mut self.encoder, &mut self.pcm);
+        self.input.frames(AAC_FRAME, last, |frame| {
+            pcm.clear();
             #[expect(clippy::cast_possible_truncation, reason = "clamped to i16's range")]
-            self.pcm.extend(
-                self.at48[start..end]
+            pcm.extend(
+                frame
                     .iter()
                     .map(|s| (s.clamp(-1.0, 1.0) * 32_767.0).round() as i16),
             );
-            self.pcm.resize(frame, 0);
-            let packet = self
-                .encoder
-                .encode_i16_interleaved(&self.pcm)
-                .map_err(enc_err)?;
+            let packet = encoder.encode_i16_interleaved(pcm).map_err(enc_err)?;
             if !packet.data.is_empty() {
                 packets.push(AudioPacket {
                     data: packet.data,
                     duration: AAC_FRAME_TICKS,
                 });
             }
-            start = end;
-        }
-        self.at48.drain(..start);
+            Ok(())
+        })?;
         Ok(packets)
     }
 }
@@ -186,35 +146,15 @@ pub fn encode_aac_track(track: &PcmTrack) -> Result<(AacTrackSpec, Vec<AudioPack
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_precision_loss,
-    clippy::cast_sign_loss,
-    reason = "test arithmetic on small values"
-)]
+#[allow(clippy::cast_possible_wrap, reason = "test arithmetic on small values")]
 mod tests {
-    use super::*;
     use crate::{EncoderSettings, Limits, VideoDecoder, VideoWriter};
 
     /// A tone that starts at 0.25 s, written with a short video and read back through the MP4
     /// reader (edit list applied) and symphonia's AAC decoder: length and onset are kept.
     #[test]
     fn aac_track_keeps_length_and_timing() {
-        let rate = 44_100;
-        let frames = rate as usize;
-        let samples: Vec<f32> = (0..frames)
-            .flat_map(|i| {
-                let t = i as f32 / rate as f32;
-                let s = if t >= 0.25 {
-                    (2.0 * std::f32::consts::PI * 440.0 * t).sin() * 0.5
-                } else {
-                    0.0
-                };
-                [s, s]
-            })
-            .collect();
-        let track = PcmTrack::new(rate, 2, samples).unwrap();
+        let track = crate::opus::tests::tone_from_a_quarter_second();
         let mut bytes = std::io::Cursor::new(Vec::new());
         let mut writer =
             VideoWriter::new(&mut bytes, EncoderSettings::new(64, 64, 25), Some(&track)).unwrap();

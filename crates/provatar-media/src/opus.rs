@@ -8,7 +8,7 @@ use provatar_types::PcmTrack;
 
 use crate::error::CodecError;
 use crate::mp4::OpusTrackSpec;
-use crate::resample::StreamResampler;
+use crate::resample::EncoderInput;
 use crate::{Error, Result};
 
 /// Opus runs at 48 kHz.
@@ -37,22 +37,16 @@ fn enc_err(e: impl std::error::Error + Send + Sync + 'static) -> Error {
 /// fed in pieces of any size.
 pub struct OpusEncoder {
     encoder: opus::Encoder,
-    in_channels: usize,
-    out_channels: usize,
-    input_rate: u32,
-    resampler: StreamResampler,
-    mixed: Vec<f32>,
-    at48: Vec<f32>,
+    input: EncoderInput,
     pre_skip: u16,
-    frames_in: u64,
     packet: Vec<u8>,
 }
 
 impl std::fmt::Debug for OpusEncoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpusEncoder")
-            .field("input_rate", &self.input_rate)
-            .field("channels", &self.out_channels)
+            .field("input_rate", &self.input.input_rate())
+            .field("channels", &self.input.out_channels())
             .finish_non_exhaustive()
     }
 }
@@ -60,8 +54,8 @@ impl std::fmt::Debug for OpusEncoder {
 impl OpusEncoder {
     /// An encoder for interleaved input at `input_rate` with `channels` channels.
     pub fn new(input_rate: u32, channels: u16) -> Result<Self> {
-        crate::audio::check_parameters(input_rate, u32::from(channels))?;
-        let out_channels = if channels == 1 { 1 } else { 2 };
+        let input = EncoderInput::new(input_rate, channels)?;
+        let out_channels = input.out_channels();
         let mut encoder = opus::Encoder::new(
             OPUS_RATE,
             if out_channels == 1 {
@@ -84,14 +78,8 @@ impl OpusEncoder {
             .map_err(|_| enc_err(std::io::Error::other("bad look-ahead")))?;
         Ok(Self {
             encoder,
-            in_channels: usize::from(channels),
-            out_channels,
-            input_rate,
-            resampler: StreamResampler::new(input_rate, OPUS_RATE, out_channels)?,
-            mixed: Vec::new(),
-            at48: Vec::new(),
+            input,
             pre_skip,
-            frames_in: 0,
             packet: vec![0; 4000],
         })
     }
@@ -99,9 +87,9 @@ impl OpusEncoder {
     /// The track description for the MP4 writer.
     pub fn track_spec(&self) -> OpusTrackSpec {
         OpusTrackSpec {
-            channels: u8::try_from(self.out_channels).unwrap_or(2),
+            channels: u8::try_from(self.input.out_channels()).unwrap_or(2),
             pre_skip: self.pre_skip,
-            input_sample_rate: self.input_rate,
+            input_sample_rate: self.input.input_rate(),
         }
     }
 
@@ -112,61 +100,32 @@ impl OpusEncoder {
 
     /// The real audio length so far, in 48 kHz samples.
     pub fn valid_samples(&self) -> u64 {
-        u64::try_from(
-            u128::from(self.frames_in) * u128::from(OPUS_RATE) / u128::from(self.input_rate),
-        )
-        .unwrap_or(u64::MAX)
+        self.input.valid_samples()
     }
 
     /// Feeds interleaved samples; returns the packets that are complete.
     pub fn push(&mut self, interleaved: &[f32]) -> Result<Vec<OpusPacket>> {
-        self.frames_in += (interleaved.len() / self.in_channels) as u64;
-        self.mixed.clear();
-        if self.in_channels == self.out_channels {
-            self.mixed.extend_from_slice(interleaved);
-        } else {
-            // More than two channels: the first two are left and right in every common layout;
-            // fold the rest in equally.
-            for frame in interleaved.chunks_exact(self.in_channels) {
-                #[expect(clippy::cast_precision_loss, reason = "at most 32 channels")]
-                let rest = frame[2..].iter().sum::<f32>() / (self.in_channels - 1) as f32;
-                self.mixed.push((frame[0] + rest).clamp(-1.0, 1.0));
-                self.mixed.push((frame[1] + rest).clamp(-1.0, 1.0));
-            }
-        }
-        let mixed = std::mem::take(&mut self.mixed);
-        self.resampler.push(&mixed, &mut self.at48)?;
-        self.mixed = mixed;
+        self.input.push(interleaved)?;
         self.drain(false)
     }
 
     /// Ends the stream: pads the last packet and encodes enough silence to flush the look-ahead.
     pub fn finish(&mut self) -> Result<Vec<OpusPacket>> {
-        self.resampler.finish(&mut self.at48)?;
-        let pad = usize::from(self.pre_skip) * self.out_channels;
-        self.at48.extend(std::iter::repeat_n(0.0, pad));
+        self.input.finish(usize::from(self.pre_skip))?;
         self.drain(true)
     }
 
     fn drain(&mut self, last: bool) -> Result<Vec<OpusPacket>> {
-        let frame = OPUS_FRAME * self.out_channels;
         let mut packets = Vec::new();
-        let mut start = 0;
-        while self.at48.len() - start >= frame || (last && self.at48.len() > start) {
-            let end = (start + frame).min(self.at48.len());
-            let mut pcm = [0.0f32; OPUS_FRAME * 2];
-            pcm[..end - start].copy_from_slice(&self.at48[start..end]);
-            let n = self
-                .encoder
-                .encode_float(&pcm[..frame], &mut self.packet)
-                .map_err(enc_err)?;
+        let (encoder, buf) = (&mut self.encoder, &mut self.packet);
+        self.input.frames(OPUS_FRAME, last, |pcm| {
+            let n = encoder.encode_float(pcm, buf).map_err(enc_err)?;
             packets.push(OpusPacket {
-                data: self.packet[..n].to_vec(),
+                data: buf[..n].to_vec(),
                 duration: OPUS_FRAME_TICKS,
             });
-            start = end;
-        }
-        self.at48.drain(..start);
+            Ok(())
+        })?;
         Ok(packets)
     }
 }
@@ -239,12 +198,12 @@ pub fn decode_packets<'a>(
     clippy::cast_sign_loss,
     reason = "test arithmetic on small values"
 )]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    #[test]
-    fn opus_round_trip_keeps_length_and_timing() {
-        // A 440 Hz tone that starts at 0.25 s, at 44.1 kHz stereo.
+    /// One second at 44.1 kHz stereo of a 440 Hz tone that starts at 0.25 s: the encoders'
+    /// length and timing check.
+    pub(crate) fn tone_from_a_quarter_second() -> PcmTrack {
         let rate = 44_100;
         let frames = rate as usize;
         let samples: Vec<f32> = (0..frames)
@@ -258,7 +217,12 @@ mod tests {
                 [s, s]
             })
             .collect();
-        let track = PcmTrack::new(rate, 2, samples).unwrap();
+        PcmTrack::new(rate, 2, samples).unwrap()
+    }
+
+    #[test]
+    fn opus_round_trip_keeps_length_and_timing() {
+        let track = tone_from_a_quarter_second();
         let (spec, packets, valid) = encode_track(&track).unwrap();
         assert_eq!(valid, 48_000);
         let decoded = decode_packets(

@@ -183,6 +183,111 @@ impl StreamResampler {
     }
 }
 
+/// Audio of any rate and channel count on its way into a 48-kHz mono or stereo encoder (AAC,
+/// Opus): mixed down to stereo above two channels, resampled as it arrives, handed out in whole
+/// codec frames.
+pub(crate) struct EncoderInput {
+    in_channels: usize,
+    out_channels: usize,
+    input_rate: u32,
+    resampler: StreamResampler,
+    mixed: Vec<f32>,
+    at48: Vec<f32>,
+    frames_in: u64,
+}
+
+/// The rate codec input is resampled to.
+const ENCODER_RATE: u32 = 48_000;
+
+impl EncoderInput {
+    /// Input at `input_rate` with `channels` channels (any count; mono stays mono).
+    pub(crate) fn new(input_rate: u32, channels: u16) -> Result<Self> {
+        crate::audio::check_parameters(input_rate, u32::from(channels))?;
+        let out_channels = if channels == 1 { 1 } else { 2 };
+        Ok(Self {
+            in_channels: usize::from(channels),
+            out_channels,
+            input_rate,
+            resampler: StreamResampler::new(input_rate, ENCODER_RATE, out_channels)?,
+            mixed: Vec::new(),
+            at48: Vec::new(),
+            frames_in: 0,
+        })
+    }
+
+    /// Channels the encoder gets: 1 or 2.
+    pub(crate) fn out_channels(&self) -> usize {
+        self.out_channels
+    }
+
+    /// The rate of the input, for the codec's description.
+    pub(crate) fn input_rate(&self) -> u32 {
+        self.input_rate
+    }
+
+    /// The real audio length so far, in 48 kHz samples.
+    pub(crate) fn valid_samples(&self) -> u64 {
+        u64::try_from(
+            u128::from(self.frames_in) * u128::from(ENCODER_RATE) / u128::from(self.input_rate),
+        )
+        .unwrap_or(u64::MAX)
+    }
+
+    /// Takes interleaved samples.
+    pub(crate) fn push(&mut self, interleaved: &[f32]) -> Result<()> {
+        self.frames_in += (interleaved.len() / self.in_channels) as u64;
+        self.mixed.clear();
+        if self.in_channels == self.out_channels {
+            self.mixed.extend_from_slice(interleaved);
+        } else {
+            // More than two channels: the first two are left and right in every common layout;
+            // fold the rest in equally.
+            for frame in interleaved.chunks_exact(self.in_channels) {
+                #[expect(clippy::cast_precision_loss, reason = "at most 32 channels")]
+                let rest = frame[2..].iter().sum::<f32>() / (self.in_channels - 1) as f32;
+                self.mixed.push((frame[0] + rest).clamp(-1.0, 1.0));
+                self.mixed.push((frame[1] + rest).clamp(-1.0, 1.0));
+            }
+        }
+        self.resampler.push(&self.mixed, &mut self.at48)
+    }
+
+    /// Ends the input: the resampler's tail, then `silence` samples per channel (to flush the
+    /// codec's look-ahead).
+    pub(crate) fn finish(&mut self, silence: usize) -> Result<()> {
+        self.resampler.finish(&mut self.at48)?;
+        self.at48
+            .extend(std::iter::repeat_n(0.0, silence * self.out_channels));
+        Ok(())
+    }
+
+    /// Hands each whole frame of `frame` samples per channel (interleaved) to `encode`; with
+    /// `last`, also the rest, zero-padded to a whole frame.
+    pub(crate) fn frames(
+        &mut self,
+        frame: usize,
+        last: bool,
+        mut encode: impl FnMut(&[f32]) -> Result<()>,
+    ) -> Result<()> {
+        let frame = frame * self.out_channels;
+        let mut padded = vec![0.0f32; frame];
+        let mut start = 0;
+        while self.at48.len() - start >= frame || (last && self.at48.len() > start) {
+            let end = (start + frame).min(self.at48.len());
+            if end - start == frame {
+                encode(&self.at48[start..end])?;
+            } else {
+                padded.fill(0.0);
+                padded[..end - start].copy_from_slice(&self.at48[start..end]);
+                encode(&padded)?;
+            }
+            start = end;
+        }
+        self.at48.drain(..start);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 #[allow(
     clippy::cast_possible_truncation,
