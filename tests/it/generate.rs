@@ -195,11 +195,11 @@ fn generate_writes_a_video_that_verifies_and_plays() {
     assert_eq!(audio["profile"], "LC", "{p:#}");
     assert_eq!(audio["sample_rate"], "48000", "{p:#}");
 
-    // Copies re-encoded by someone else (libx264 at CRF 28 and 35, and a 10 % crop on each side
-    // rescaled) have lost the manifest; the watermark finds it in the store.
+    // Copies re-encoded by someone else (libx264 at CRF 28, and a 10 % crop on each side
+    // rescaled) have lost the manifest; the watermark finds it in the store. (CRF 35 needs a
+    // longer video: its own test below.)
     for (name, filter, crf) in [
         ("crf28", None, "28"),
-        ("crf35", None, "35"),
         ("crop", Some("crop=iw*0.8:ih*0.8,scale=512:512"), "23"),
     ] {
         let copy = dir.path().join(format!("{name}.mp4"));
@@ -225,6 +225,53 @@ fn generate_writes_a_video_that_verifies_and_plays() {
     let track2: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&motion).unwrap()).unwrap();
     assert_eq!(track, track2);
+}
+
+/// H.264 at CRF 35 keeps little of the mark per frame: a talking head of 15 s (the bundled
+/// clips one after another) still leads back to its manifest once re-encoded that hard. On
+/// clips of 5 s the content id is only sometimes read (BENCHMARKS.md: about 6 s are needed).
+#[test]
+fn a_copy_reencoded_at_crf_35_is_recovered() {
+    let dir = tempfile::tempdir().unwrap();
+    let speech = dir.path().join("speech-15s.wav");
+    let ff = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(["-i", path_str(&sample("speech-hello.wav"))])
+        .args(["-i", path_str(&sample("speech-bilabial.wav"))])
+        .args(["-i", path_str(&sample("speech-hello.wav"))])
+        .args(["-filter_complex", "[0:a][1:a][2:a]concat=n=3:v=0:a=1"])
+        .arg(&speech)
+        .output()
+        .expect("ffmpeg (scripts/setup-deps --test installs it)");
+    assert!(ff.status.success(), "{}", text(&ff.stderr));
+    let out = dir.path().join("avatar.mp4");
+    let mut args = sample_args(dir.path(), &out);
+    let audio = args.iter().position(|a| a == "--audio").unwrap() + 1;
+    args[audio] = path_str(&speech).to_owned();
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let copy = dir.path().join("crf35.mp4");
+    let ff = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(&out)
+        .args([
+            "-c:v", "libx264", "-crf", "35", "-pix_fmt", "yuv420p", "-c:a", "copy",
+        ])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert!(ff.status.success(), "{}", text(&ff.stderr));
+    let v = provatar(&[
+        "verify",
+        path_str(&copy),
+        "--trust",
+        path_str(&dev().join("trust")),
+        "--store",
+        path_str(&dir.path().join("store")),
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
+    assert_eq!(report["verdict"], "recovered", "{report:#}");
 }
 
 #[test]

@@ -981,15 +981,14 @@ impl Renderer {
                 continue;
             }
             // The upper lid from corner to corner (the loop's second to tenth points).
-            let lid: Vec<[f32; 2]> = eye
-                .iter()
-                .skip(1)
-                .take(9)
-                .map(|&i| dst[usize::from(i)])
-                .collect();
-            let (Some(first), Some(last)) = (lid.first(), lid.last()) else {
+            let Some(lid_ids) = eye.get(1..10) else {
                 continue;
             };
+            let mut lid = [[0.0f32; 2]; 9];
+            for (p, &i) in lid.iter_mut().zip(lid_ids) {
+                *p = dst[usize::from(i)];
+            }
+            let (first, last) = (&lid[0], &lid[8]);
             let width = len(sub(*last, *first));
             let thick = (0.025 * width).max(0.5);
             let total: f32 = lid.windows(2).map(|w| len(sub(w[1], w[0]))).sum();
