@@ -1,6 +1,5 @@
 //! `provatar analyze IMG [--json] [--all]`.
 
-use std::io::Write as _;
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -94,9 +93,7 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<Status> {
             faces,
             ms,
         };
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer(&mut stdout, &report)?;
-        writeln!(stdout)?;
+        crate::print_json(&report)?;
     }
     Ok(Status::Success)
 }

@@ -235,9 +235,7 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<Status> {
         peak_memory_mib: peak_memory_mib(),
     };
     if args.json {
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer(&mut stdout, &report).context("cannot print the report")?;
-        writeln!(stdout).context("cannot print the report")?;
+        crate::print_json(&report)?;
         return Ok(Status::Success);
     }
     let mut out = std::io::stdout().lock();

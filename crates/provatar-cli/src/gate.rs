@@ -4,6 +4,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+
+use crate::print_json;
 use chrono::{DateTime, Utc};
 use provatar::consent::{
     self, ConsentCredential, ConsentLimits, ConsentRequest, Doc, GateError, IntegratorLicense,
@@ -127,13 +129,6 @@ fn refusal(what: &Path, e: &GateError, json_out: bool) -> anyhow::Result<Status>
         print_json(&json!({"valid": false, "code": e.code(), "error": e.to_string()}))?;
     }
     Ok(Status::Failure)
-}
-
-fn print_json(v: &serde_json::Value) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    serde_json::to_writer(&mut stdout, v)?;
-    writeln!(stdout)?;
-    Ok(())
 }
 
 pub(crate) fn consent(cmd: &ConsentCommand) -> anyhow::Result<Status> {

@@ -91,6 +91,16 @@ pub(crate) fn write_whole(
     result
 }
 
+/// Prints one JSON object on stdout, on one line (what every `--json` flag promises).
+pub(crate) fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer(&mut stdout, value)
+        .map_err(anyhow::Error::from)
+        .and_then(|()| writeln!(stdout).map_err(anyhow::Error::from))
+        .map_err(|e| e.context("cannot print the report"))
+}
+
 /// An error and its causes, joined by ": ", leaving out a cause whose words the message already
 /// carries (many library errors quote their source in their own text).
 fn error_text(e: &anyhow::Error) -> String {

@@ -1,7 +1,6 @@
 //! `provatar probe FILE [--json]`.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use anyhow::Context as _;
 use provatar::media::{self, ProbeReport};
@@ -13,9 +12,7 @@ pub(crate) fn run(args: &ProbeArgs) -> anyhow::Result<Status> {
     let report = media::probe(&args.file, &media::Limits::default())
         .with_context(|| format!("cannot probe {}", args.file.display()))?;
     if args.json {
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer(&mut stdout, &report)?;
-        writeln!(stdout)?;
+        crate::print_json(&report)?;
     } else {
         eprintln!("{}: {}", args.file.display(), describe(&report));
     }

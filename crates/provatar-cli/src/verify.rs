@@ -1,6 +1,5 @@
 //! `provatar verify VIDEO [--trust DIR] [--store DIR] [--json]`.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -35,9 +34,7 @@ pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Status> {
     };
     let report = verifier.verify(video)?;
     if args.json {
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer(&mut stdout, &report).context("cannot print the report")?;
-        writeln!(stdout).context("cannot print the report")?;
+        crate::print_json(&report)?;
     }
     print_human(&report);
     Ok(if report.verdict.is_good() {
@@ -67,9 +64,7 @@ fn verify_stream(verifier: &Verifier, args: &VerifyArgs) -> anyhow::Result<Statu
     }
     let report = verifier.verify_stream(&files)?;
     if args.json {
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer(&mut stdout, &report).context("cannot print the report")?;
-        writeln!(stdout).context("cannot print the report")?;
+        crate::print_json(&report)?;
     }
     let headline = match report.verdict {
         Verdict::Authentic if report.ended => {

@@ -1,6 +1,5 @@
 //! `provatar watermark embed|detect`.
 
-use std::io::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
@@ -214,9 +213,7 @@ fn detect(input: &Path, key: Option<&Path>, json: bool) -> anyhow::Result<Status
     print_human(input, &detection);
     if json {
         let report = report(input, kind_name, &detection, &key, ms);
-        let mut out = std::io::stdout().lock();
-        serde_json::to_writer(&mut out, &report)?;
-        writeln!(out)?;
+        crate::print_json(&report)?;
     }
     Ok(if detection.detected {
         Status::Success
