@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use provatar::{Verdict, Verifier, VerifyReport};
+use provatar::{Check, Verdict, Verifier, VerifyReport};
 
 use crate::Status;
 use crate::cli::VerifyArgs;
@@ -83,14 +83,7 @@ fn verify_stream(verifier: &Verifier, args: &VerifyArgs) -> anyhow::Result<Statu
         report.segments.len(),
         report.frames
     );
-    for c in &report.checks {
-        eprintln!(
-            "  {} {}: {}",
-            if c.ok { "ok  " } else { "FAIL" },
-            c.name,
-            c.detail
-        );
-    }
+    print_checks(&report.checks);
     Ok(if report.verdict.is_good() {
         Status::Success
     } else {
@@ -111,6 +104,18 @@ pub(crate) fn default_store() -> Option<PathBuf> {
     Some(data.join("provatar/manifests"))
 }
 
+/// Each check on its own line: `ok` or `FAIL`, its name, what was found.
+fn print_checks(checks: &[Check]) {
+    for c in checks {
+        eprintln!(
+            "  {} {}: {}",
+            if c.ok { "ok  " } else { "FAIL" },
+            c.name,
+            c.detail
+        );
+    }
+}
+
 pub(crate) fn print_human(report: &VerifyReport) {
     let headline = match report.verdict {
         Verdict::Authentic => "AUTHENTIC — a signed provatar video, unaltered",
@@ -121,14 +126,7 @@ pub(crate) fn print_human(report: &VerifyReport) {
         Verdict::Unknown => "UNKNOWN — no trusted provenance found",
     };
     eprintln!("{}: {headline}", report.file);
-    for c in &report.checks {
-        eprintln!(
-            "  {} {}: {}",
-            if c.ok { "ok  " } else { "FAIL" },
-            c.name,
-            c.detail
-        );
-    }
+    print_checks(&report.checks);
     if let Some(t) = &report.manifest.digital_source_type {
         eprintln!("  source type: {t}");
     }

@@ -17,14 +17,8 @@ pub const OPUS_RATE: u32 = 48_000;
 pub const OPUS_FRAME: usize = 960;
 const OPUS_FRAME_TICKS: u32 = 960;
 
-/// One encoded packet.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpusPacket {
-    /// The packet.
-    pub data: Vec<u8>,
-    /// Its length in 48 kHz samples.
-    pub duration: u32,
-}
+/// One encoded Opus packet (its duration in 48 kHz samples).
+pub type OpusPacket = crate::AudioPacket;
 
 fn enc_err(e: impl std::error::Error + Send + Sync + 'static) -> Error {
     Error::Opus {
