@@ -955,23 +955,23 @@ fn anomalies(frames: &[FrameReport]) -> Vec<FrameAnomaly> {
             }
         }
     }
-    // A codec that copies a block from the previous picture (an H.264 skip) copies its index
-    // cells too, so now and then a frame reads as one or two frames behind: such stale reads
-    // count only when a run of them repeats — the sign of a frame really inserted.
+    // A codec that copies a block from an earlier picture (an H.264 skip) copies its index
+    // cells too. Where the picture stands still (the background behind a talking head) a block
+    // can be skipped for many frames, so a frame carries a mixture of older indices and now
+    // and then reads as one of them — one frame behind, or as far back as the last picture
+    // coded in full (seen: frames 28–31 of a 256×256 stream reading 1, 0, 1, 1). Reads behind
+    // the sequence count only when a run of them repeats — the sign of frames really moved or
+    // repeated.
     let keep: Vec<bool> = out
         .iter()
         .zip(&reads)
         .map(|(a, &n)| {
-            let stale = a.kind == AnomalyKind::Reordered
-                && matches!(
-                    (a.expected_index, a.found_index),
-                    (Some(e), Some(f)) if (1..=STALE_LAG).contains(&e.wrapping_sub(f))
-                );
+            let behind = a.kind == AnomalyKind::Reordered;
             // A frame index is checked by CRC-8 only, so one read in 256 of a badly damaged
             // frame passes wrong: an index anomaly needs two reads. (A real cut or insertion
             // shifts every frame after it; a reordered run has its own length.)
             let misread = a.kind != AnomalyKind::Unmarked && n < 2;
-            (!stale || n >= STALE_RUN) && !misread
+            (!behind || n >= STALE_RUN) && !misread
         })
         .collect();
     let mut keep = keep.into_iter();
@@ -979,9 +979,8 @@ fn anomalies(frames: &[FrameReport]) -> Vec<FrameAnomaly> {
     out
 }
 
-/// Reads this many frames behind may be a codec's stale copy (see [`anomalies`]) ...
-const STALE_LAG: u16 = 2;
-/// ... unless a run repeats them at least this often.
+/// Reads behind the sequence may be a codec's stale copy (see [`anomalies`]) unless a run
+/// repeats them at least this often.
 const STALE_RUN: usize = 3;
 
 #[cfg(test)]
@@ -1117,10 +1116,10 @@ mod tests {
             content_id_bits: 0,
             bit_accuracy: None,
         };
-        // 0..10 in order, then 15..20 (five cut), then 3, 4 (reordered), then two unmarked.
+        // 0..10 in order, then 15..20 (five cut), then 3, 4, 5 (reordered), then two unmarked.
         let mut frames: Vec<FrameReport> = (0..10).map(|i| frame(Some(i), 12.0)).collect();
         frames.extend((15..20).map(|i| frame(Some(i), 12.0)));
-        frames.extend([frame(Some(3), 12.0), frame(Some(4), 12.0)]);
+        frames.extend([3, 4, 5].map(|i| frame(Some(i), 12.0)));
         frames.extend([frame(None, 0.2), frame(None, -0.5)]);
         let a = anomalies(&frames);
         assert_eq!(a.len(), 3, "{a:?}");
@@ -1131,11 +1130,11 @@ mod tests {
         assert_eq!(a[0].found_index, Some(15));
         assert_eq!(
             (a[1].frame, a[1].frames, a[1].kind),
-            (15, 2, AnomalyKind::Reordered)
+            (15, 3, AnomalyKind::Reordered)
         );
         assert_eq!(
             (a[2].frame, a[2].frames, a[2].kind),
-            (17, 2, AnomalyKind::Unmarked)
+            (18, 2, AnomalyKind::Unmarked)
         );
         // A clean sequence has none.
         let clean: Vec<FrameReport> = (0..30).map(|i| frame(Some(i + 100), 9.0)).collect();
@@ -1145,6 +1144,13 @@ mod tests {
         stale[12].frame_index = Some(110);
         stale[20].frame_index = None;
         assert!(anomalies(&stale).is_empty(), "{:?}", anomalies(&stale));
+        // ... and neither are reads far behind, left by blocks skipped since an early frame
+        // (frames 28–31 of a real 256×256 stream read 1, 0, 1, 1) ...
+        let mut skipped = clean.clone();
+        for (p, i) in [(28, 1), (29, 0), (30, 1), (31, 1)] {
+            skipped[p - 10].frame_index = Some(100 + i);
+        }
+        assert!(anomalies(&skipped).is_empty(), "{:?}", anomalies(&skipped));
         // ... but a frame inserted, which shifts every later read by one, is.
         let inserted: Vec<FrameReport> = (0..25)
             .map(|i| frame(Some(i + 100), 9.0))
