@@ -6,7 +6,8 @@
 //! ```
 //! The portrait must pass the consent gate with the sample's credential and license (the
 //! bundled astronaut does; for another face, issue a credential with the development issuer
-//! key in `keys/dev`). `OUT_DIR/sheet.png`: every 10th frame, 4 across, at half size; `OUT_DIR/mouth.png`: the mouth
+//! key in `keys/dev`, `provatar consent issue`, and name it in `PROVATAR_CONSENT`).
+//! `OUT_DIR/sheet.png`: every 10th frame, 4 across, at half size; `OUT_DIR/mouth.png`: the mouth
 //! of every 5th frame at full size; and the render time per frame.
 
 #![allow(
@@ -27,7 +28,7 @@ use provatar_types::{Limits, Shape as S};
 
 #[path = "../tests/common/mod.rs"]
 mod common;
-use common::admit;
+use common::{admit, admit_with};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -42,7 +43,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&out)?;
     let limits = Limits::default();
     let picture = provatar_media::load_image(portrait.as_ref(), &limits)?.frame;
-    let rig = FaceAnalyzer::new()?.analyze(&picture)?;
+    let rig = FaceAnalyzer::new()?
+        .with_person_mask(true)
+        .analyze(&picture)?;
+    if let Some(mask) = &rig.person_mask {
+        image::GrayImage::from_raw(mask.width(), mask.height(), mask.alpha().to_vec())
+            .ok_or("mask")?
+            .save(out.join("mask.png"))?;
+    }
     let speech = provatar_media::load_audio(audio.as_ref(), &limits)?.analysis;
     let track = drive(
         &speech,
@@ -54,7 +62,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )?;
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let admission = admit(&repo, portrait.as_ref(), &picture)?;
+    // Another portrait than the sample brings its own credential (`PROVATAR_CONSENT`).
+    let admission = match std::env::var_os("PROVATAR_CONSENT") {
+        Some(consent) => admit_with(&repo, portrait.as_ref(), &picture, consent.as_ref())?,
+        None => admit(&repo, portrait.as_ref(), &picture)?,
+    };
     let mut renderer = Renderer::new(&admission, &picture, &rig, 512)?;
     let start = Instant::now();
     let mut frames = Vec::new();
@@ -158,6 +170,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         image::imageops::replace(&mut eyes, &crop, 0, i64::from(k as u32 * 80));
     }
     eyes.save(out.join("eyes.png"))?;
+    // The head turned both ways and nodded, at full size: what the turn uncovers.
+    let mut turns = image::RgbImage::new(4 * 512, 512);
+    for (k, (yaw, pitch)) in [(-20f32, 0f32), (20.0, 0.0), (0.0, 15.0), (12.0, -10.0)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut m = provatar_types::MotionFrame::default();
+        m.head.yaw = yaw.to_radians();
+        m.head.pitch = pitch.to_radians();
+        let f = renderer.frame(&m)?;
+        let img =
+            image::RgbImage::from_raw(f.width(), f.height(), f.rgb().to_vec()).ok_or("frame")?;
+        image::imageops::replace(&mut turns, &img, i64::from(k as u32 * 512), 0);
+    }
+    turns.save(out.join("turns.png"))?;
     println!(
         "wrote {}, {} and {}",
         out.join("sheet.png").display(),

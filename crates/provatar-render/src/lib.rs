@@ -1,24 +1,34 @@
 //! Portrait + face rig + motion frame → a video frame: a 2.5D mesh warp.
 //!
 //! Set-up (once per portrait, [`Renderer::new`]):
-//! - **control points**: the 478 landmarks, a centre point in each eye and in the mouth, and
-//!   three rings around the face outline — at 1.35× (hair, ears, neck: they follow the head
-//!   where the person mask, when the rig has one, says person), at 1.8× and on a far border
-//!   (both fixed: the background beyond stays still);
+//! - **control points**: the 478 landmarks, a centre point in each eye and in the mouth, five
+//!   rings around the face outline (1.2× to 2.6× its distance from the face centre) and a far
+//!   border. How much each ring point follows the head depends on what lies under it: above
+//!   the ears everything moves with the head (hair, and the background around it, which the
+//!   person layer leaves out); below the ears only what is close to the jaw (ears, the neck),
+//!   fading out so the neck bends and the shoulders stay still; the far border never moves;
+//! - **layers**, when the rig has a person mask (as `generate`'s does): the person's opacity
+//!   (the mask, widened a little and with its soft edge tightened) and a background plate —
+//!   the framed portrait with the person filled in from the background around it — so what a
+//!   turning head uncovers is background, not a smear. Without a mask the picture is one sheet
+//!   and only the inner rings follow;
 //! - **triangles**: the face mesh's 852, the eyes as fans around their centre points, and strips
-//!   between the rings; the mouth's fan is not textured — its interior is drawn;
+//!   between the rings, each ring triangle marked by what its source holds (background only,
+//!   person only, or both); the mouth's fan is not textured — its interior is drawn;
 //! - **deformation fields**, one per blendshape, in picture pixels: each moves a few handle
 //!   points (the jaw's lower lip and chin, the eyelids, the mouth corners, the brows) and pins
 //!   others, spread to every point by Gaussian weights; plus a rest field that closes the
 //!   portrait's own mouth, so `jawOpen = 0` means closed lips even for a smiling portrait.
 //!
 //! Per frame ([`Renderer::frame`]): displacement = rest + Σ weight × field; the head rotates in
-//! 3D about a pivot behind the face using the landmarks' depth (the inner ring follows at 85 %);
-//! the framing scales the face to about 55 % of the frame height (`HeadPose::scale` zooms).
-//! Triangles are drawn back to front by backward mapping with bilinear sampling; the eye
-//! interiors are sampled shifted for gaze; the open mouth is filled with a synthesised
-//! interior (cavity, upper teeth, tongue). What does not move is drawn from the same source
-//! coordinates every frame, so it stays bit-identical.
+//! 3D about a pivot behind the face using the landmarks' depth (ring points at the depth of the
+//! outline point they extend); the framing scales the face to about 55 % of the frame height
+//! (`HeadPose::scale` zooms). The frame starts as the still portrait with the plate wherever
+//! something can move; triangles are drawn back to front by backward mapping with bilinear
+//! sampling, the rings laid over the plate with the person's opacity; the eye interiors are
+//! sampled shifted for gaze; the open mouth is filled with a synthesised interior (cavity,
+//! teeth, tongue). What does not move is drawn from the same source coordinates every frame,
+//! so it stays bit-identical.
 
 #![forbid(unsafe_code)]
 #![expect(
@@ -26,13 +36,15 @@
     reason = "pixel coordinates and counts stay far below 2^24"
 )]
 
+mod plate;
 mod raster;
 
 use provatar_consent::Admission;
 use provatar_face::FaceRig;
 use provatar_types::{Frame, MotionFrame, Shape};
 
-use raster::{Source, Tri, fill, inside};
+use plate::Cover;
+use raster::{Layer, Plane, Source, Tri, fill, fill_over, inside};
 
 /// Why a renderer cannot be made.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -56,9 +68,13 @@ const EYE_R: usize = 478;
 const EYE_L: usize = 479;
 const MOUTH: usize = 480;
 const RING1: usize = 481;
-const RING2: usize = RING1 + RING;
-const BORDER: usize = RING2 + RING;
+/// The rings of control points around the face, as multiples of the face outline's distance
+/// from the face centre.
+const RING_SCALES: [f32; 5] = [1.2, 1.45, 1.75, 2.1, 2.6];
+const BORDER: usize = RING1 + RING * RING_SCALES.len();
 const POINTS: usize = BORDER + RING;
+/// How far the person mask is widened, as a share of the face height (see [`plate::opacity`]).
+const GROW_MASK: f32 = 0.015;
 
 /// Which blendshapes move the mesh, each with its field.
 const SHAPES: [Shape; 24] = [
@@ -90,7 +106,8 @@ const SHAPES: [Shape; 24] = [
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
-    Ring,
+    /// Around the face, with what its source holds.
+    Ring(Cover),
     Eye(usize),
     Face,
 }
@@ -100,6 +117,9 @@ pub struct Renderer {
     source: Vec<u8>,
     source_w: usize,
     source_h: usize,
+    /// The person layer's opacity (one byte per source pixel) and its 3×3 minimum and maximum,
+    /// when the rig has a person mask: then the head moves as a layer over a background plate.
+    alpha: Option<[Vec<u8>; 3]>,
     size: u32,
     rest: Vec<[f32; 3]>,
     follow: Vec<f32>,
@@ -193,6 +213,57 @@ fn spread(
         .collect()
 }
 
+/// How much each control point follows the head (1 all the way, 0 not at all).
+///
+/// The face's own points follow fully. Around it, with a person mask (`masked`), the head is a
+/// layer over a background plate, so the rings follow what lies under them: above the ears the
+/// hair and whatever surrounds it move with the head, all the way out; below the ears only
+/// what is close to the jaw does (ears, the neck under the chin), fading out over a third of
+/// the face height, so the neck bends and the shoulders and collar stay still. The far border
+/// never moves. Without a mask the picture is one sheet, and only the two innermost rings
+/// follow (at 85 %), so the background does not swim.
+fn follow(rest: &[[f32; 3]], oval: &[usize], masked: bool) -> Vec<f32> {
+    let hh = len(sub(xy(rest[10]), xy(rest[152]))).max(8.0);
+    let eye_axis = sub(xy(rest[263]), xy(rest[33]));
+    let n = len(eye_axis).max(1e-3);
+    let down = [-eye_axis[1] / n, eye_axis[0] / n];
+    let along = |p: [f32; 2]| p[0] * down[0] + p[1] * down[1];
+    let ears = 0.5 * (along(xy(rest[234])) + along(xy(rest[454])));
+    let smooth = |a: f32, b: f32, x: f32| {
+        let t = ((x - a) / (b - a)).clamp(0.0, 1.0);
+        t * t * (3.0 - 2.0 * t)
+    };
+    // Distance from the face outline (a closed loop).
+    let outline = |p: [f32; 2]| {
+        (0..oval.len())
+            .map(|k| {
+                let a = xy(rest[oval[k]]);
+                let b = xy(rest[oval[(k + 1) % oval.len()]]);
+                let ab = sub(b, a);
+                let t = ((p[0] - a[0]) * ab[0] + (p[1] - a[1]) * ab[1])
+                    / (ab[0] * ab[0] + ab[1] * ab[1]).max(1e-6);
+                let t = t.clamp(0.0, 1.0);
+                len(sub(p, [a[0] + t * ab[0], a[1] + t * ab[1]]))
+            })
+            .fold(f32::MAX, f32::min)
+    };
+    let mut follow = vec![1.0f32; POINTS];
+    for (i, f) in follow.iter_mut().enumerate().skip(RING1) {
+        let ring = (i - RING1) / RING;
+        if i >= BORDER {
+            *f = 0.0;
+        } else if masked {
+            let p = xy(rest[i]);
+            let near = 1.0 - smooth(0.08 * hh, 0.35 * hh, outline(p));
+            let below = smooth(ears - 0.05 * hh, ears + 0.25 * hh, along(p));
+            *f = 1.0 - below + below * near;
+        } else {
+            *f = if ring < 2 { 0.85 } else { 0.0 };
+        }
+    }
+    follow
+}
+
 impl Renderer {
     /// Prepares to render `portrait` (the picture `rig` was analysed from) at `size`×`size`.
     /// Only the consent gate makes an [`Admission`], so there is no ungated path to a rendered
@@ -252,14 +323,12 @@ impl Renderer {
         rest.push(mean(&inner));
         let (sw, sh) = (portrait.width() as f32, portrait.height() as f32);
         let far = 4.0 * sw.max(sh);
-        for (scale, z) in [(1.35, 0.0), (1.8, 0.0)] {
+        for scale in RING_SCALES {
             for &i in &oval {
+                // At the depth of the outline point it extends, so the band between them turns
+                // with the head instead of shearing.
                 let d = sub(xy(lm[i]), xy(centre));
-                rest.push([
-                    centre[0] + scale * d[0],
-                    centre[1] + scale * d[1],
-                    centre[2] + z,
-                ]);
+                rest.push([centre[0] + scale * d[0], centre[1] + scale * d[1], lm[i][2]]);
             }
         }
         for &i in &oval {
@@ -272,36 +341,15 @@ impl Renderer {
             ]);
         }
         debug_assert_eq!(rest.len(), POINTS);
-        let mut follow = vec![1.0f32; POINTS];
-        for (i, f) in follow.iter_mut().enumerate().take(RING2).skip(RING1) {
-            // Hair and neck follow the head; where the person mask says background, the ring
-            // stays put so the background does not swim.
-            let person = rig.person_mask.as_ref().map_or(1.0, |m| {
-                let (x, y) = (rest[i][0].max(0.0), rest[i][1].max(0.0));
-                #[expect(
-                    clippy::cast_possible_truncation,
-                    clippy::cast_sign_loss,
-                    reason = "clamped"
-                )]
-                m.at(
-                    (x as u32).min(m.width() - 1),
-                    (y as u32).min(m.height() - 1),
-                )
-            });
-            *f = 0.85 * person;
-        }
-        for f in &mut follow[RING2..] {
-            *f = 0.0;
-        }
-
+        let follow = follow(&rest, &oval, rig.person_mask.is_some());
         // Triangles: rings (back), eyes, face.
         let mut triangles = Vec::new();
         let ring_ids = |k: usize| -> Vec<usize> {
-            match k {
-                0 => oval.clone(),
-                1 => (RING1..RING2).collect(),
-                2 => (RING2..BORDER).collect(),
-                _ => (BORDER..POINTS).collect(),
+            if k == 0 {
+                oval.clone()
+            } else {
+                let first = RING1 + (k - 1) * RING;
+                (first..first + RING).collect()
             }
         };
         let t16 = |a: usize, b: usize, c: usize| {
@@ -311,12 +359,12 @@ impl Renderer {
                 u16::try_from(c).unwrap_or(0),
             ]
         };
-        for k in 0..3 {
+        for k in 0..=RING_SCALES.len() {
             let (a, b) = (ring_ids(k), ring_ids(k + 1));
             for i in 0..RING {
                 let j = (i + 1) % RING;
-                triangles.push((t16(a[i], b[i], b[j]), Kind::Ring));
-                triangles.push((t16(a[i], b[j], a[j]), Kind::Ring));
+                triangles.push((t16(a[i], b[i], b[j]), Kind::Ring(Cover::Opaque)));
+                triangles.push((t16(a[i], b[j], a[j]), Kind::Ring(Cover::Opaque)));
             }
         }
         for (e, (loop_ids, c)) in [(&right_eye, EYE_R), (&left_eye, EYE_L)]
@@ -330,6 +378,27 @@ impl Renderer {
         }
         for t in provatar_face::topology::triangles() {
             triangles.push((*t, Kind::Face));
+        }
+        // With a person mask, the rings draw only what their source holds of the person.
+        let (sw_px, sh_px) = (portrait.width() as usize, portrait.height() as usize);
+        let alpha = rig.person_mask.as_ref().map(|m| {
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "a few pixels"
+            )]
+            let grow = (GROW_MASK * face_height).round().max(1.0) as usize;
+            let alpha = plate::opacity(m.alpha(), sw_px, sh_px, grow);
+            let (lo, hi) = plate::extremes(&alpha, sw_px, sh_px);
+            [alpha, lo, hi]
+        });
+        if let Some([_, lo, hi]) = &alpha {
+            for (t, kind) in &mut triangles {
+                if let Kind::Ring(c) = kind {
+                    let src = t.map(|i| xy(rest[usize::from(i)]));
+                    *c = plate::cover((lo, hi), sw_px, sh_px, src);
+                }
+            }
         }
 
         // Face-local axes: u along the eyes (towards the picture's right), v down the face.
@@ -543,16 +612,9 @@ impl Renderer {
                     } else {
                         (33, 133)
                     };
-                    let line = |p: [f32; 3]| {
-                        let t = ((along(p, u) - along(rest[a], u))
-                            / (along(rest[b], u) - along(rest[a], u)))
-                        .clamp(0.0, 1.0);
-                        along(rest[a], v) + t * (along(rest[b], v) - along(rest[a], v))
-                    };
                     // Eye loops: position 1 the outer corner, 9 the inner, 2..=8 the upper lid.
                     let upper: Vec<usize> = eye[2..9].to_vec();
                     let lower: Vec<usize> = eye[10..].iter().chain(&eye[..1]).copied().collect();
-                    let _ = line;
                     let blink = matches!(shape, Shape::EyeBlinkLeft | Shape::EyeBlinkRight);
                     let mut h: Vec<(usize, [f32; 2])> = Vec::new();
                     let mut centre_move = 0.0;
@@ -629,6 +691,7 @@ impl Renderer {
             source: portrait.rgb().to_vec(),
             source_w: portrait.width() as usize,
             source_h: portrait.height() as usize,
+            alpha,
             size,
             follow,
             triangles,
@@ -661,7 +724,9 @@ impl Renderer {
         ]
     }
 
-    /// The framed, unmoving portrait (cached per framing scale).
+    /// The framed, unmoving portrait (cached per framing scale). With a person mask, what can
+    /// move is the background plate there (the person taken out), for the moving layer to be
+    /// laid over.
     fn background(&mut self, scale: f32) -> Vec<u8> {
         if let Some((bits, bg)) = &self.background
             && *bits == scale.to_bits()
@@ -683,6 +748,35 @@ impl Renderer {
                 let sy = (y as f32 + 0.5 - 0.47 * size) / s + self.centre[1];
                 let o = (y * n + x) * 3;
                 out[o..o + 3].copy_from_slice(&source.sample(sx, sy));
+            }
+        }
+        if let Some([alpha, ..]) = &self.alpha {
+            let mask = Plane {
+                values: alpha,
+                width: self.source_w,
+                height: self.source_h,
+            };
+            let mut known = vec![false; n * n];
+            for (k, known) in known.iter_mut().enumerate() {
+                let (x, y) = ((k % n) as f32, (k / n) as f32);
+                let sx = (x + 0.5 - 0.5 * size) / s + self.centre[0];
+                let sy = (y + 0.5 - 0.47 * size) / s + self.centre[1];
+                *known = mask.sample(sx, sy) <= 0.0;
+            }
+            let mut plate = plate::inpaint(&out, &known, n, n);
+            plate::add_grain(&mut plate, &out, &known, n, n);
+            let plate = Source {
+                rgb: &plate,
+                width: n,
+                height: n,
+            };
+            for (t, _) in &self.triangles {
+                let ids = t.map(usize::from);
+                if ids.iter().all(|&i| self.follow[i] == 0.0) {
+                    continue;
+                }
+                let dst = ids.map(|i| self.to_output(xy(self.rest[i]), scale));
+                fill(&mut out, n, n, &Tri { dst, src: dst }, &plate);
             }
         }
         self.background = Some((scale.to_bits(), out.clone()));
@@ -780,7 +874,7 @@ impl Renderer {
         let tri_depth = |k: usize| {
             let (t, kind) = self.triangles[k];
             match kind {
-                Kind::Ring => f32::MAX,
+                Kind::Ring(_) => f32::MAX,
                 _ => t.iter().map(|&i| depth[usize::from(i)]).sum::<f32>(),
             }
         };
@@ -821,7 +915,24 @@ impl Renderer {
                 dst: ids.map(|i| dst[i]),
                 src,
             };
-            fill(&mut out, n, n, &tri, &source);
+            match (&self.alpha, kind) {
+                // Background only: the plate is already there.
+                (_, Kind::Ring(Cover::Empty)) => {}
+                // Around the face: the person over the plate.
+                (Some([alpha, lo, hi]), Kind::Ring(Cover::Partial)) => {
+                    let layer = Layer {
+                        alpha: Plane {
+                            values: alpha,
+                            width: self.source_w,
+                            height: self.source_h,
+                        },
+                        lo,
+                        hi,
+                    };
+                    fill_over(&mut out, n, n, &tri, &source, &layer);
+                }
+                _ => fill(&mut out, n, n, &tri, &source),
+            }
         }
         self.order = order;
         self.mouth(&mut out, &dst, self.base_scale * scale);

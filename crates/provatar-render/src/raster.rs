@@ -8,7 +8,8 @@ pub(crate) struct Source<'a> {
 }
 
 impl Source<'_> {
-    /// Bilinear sample at `(x, y)` (pixel centres at integer + 0.5), edges clamped.
+    /// Bilinear sample at `(x, y)` (pixel centres at integer + 0.5), edges clamped; weights in
+    /// 1/256ths, so the blend is integer arithmetic.
     #[inline]
     #[expect(
         clippy::cast_possible_truncation,
@@ -20,14 +21,28 @@ impl Source<'_> {
         let fx = (x - 0.5).clamp(0.0, (self.width - 1) as f32);
         let fy = (y - 0.5).clamp(0.0, (self.height - 1) as f32);
         let (x0, y0) = (fx as usize, fy as usize);
-        let (x1, y1) = ((x0 + 1).min(self.width - 1), (y0 + 1).min(self.height - 1));
-        let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
-        let p = |x: usize, y: usize, c: usize| f32::from(self.rgb[(y * self.width + x) * 3 + c]);
+        let ax = ((fx - x0 as f32) * 256.0) as u32;
+        let ay = ((fy - y0 as f32) * 256.0) as u32;
+        let i = (y0 * self.width + x0) * 3;
+        let right = if x0 + 1 < self.width { 3 } else { 0 };
+        let down = if y0 + 1 < self.height {
+            self.width * 3
+        } else {
+            0
+        };
+        let (Some(a), Some(b), Some(c), Some(d)) = (
+            self.rgb.get(i..i + 3),
+            self.rgb.get(i + right..i + right + 3),
+            self.rgb.get(i + down..i + down + 3),
+            self.rgb.get(i + down + right..i + down + right + 3),
+        ) else {
+            return [0; 3];
+        };
         let mut out = [0u8; 3];
-        for (c, o) in out.iter_mut().enumerate() {
-            let top = p(x0, y0, c) + ax * (p(x1, y0, c) - p(x0, y0, c));
-            let bottom = p(x0, y1, c) + ax * (p(x1, y1, c) - p(x0, y1, c));
-            *o = (top + ay * (bottom - top) + 0.5) as u8;
+        for k in 0..3 {
+            let top = u32::from(a[k]) * (256 - ax) + u32::from(b[k]) * ax;
+            let bottom = u32::from(c[k]) * (256 - ax) + u32::from(d[k]) * ax;
+            out[k] = ((top * (256 - ay) + bottom * ay + 32768) >> 16) as u8;
         }
         out
     }
@@ -43,13 +58,100 @@ pub(crate) struct Tri {
 /// Fills `tri` in `out` (`width × height` RGB), sampling `source`. Pixels whose centre lies
 /// inside (or on a top/left edge) are drawn, so neighbouring triangles neither overlap nor
 /// leave gaps.
+pub(crate) fn fill(out: &mut [u8], width: usize, height: usize, tri: &Tri, source: &Source<'_>) {
+    scan(width, height, tri, |o, sx, sy| {
+        out[o * 3..o * 3 + 3].copy_from_slice(&source.sample(sx, sy));
+    });
+}
+
+/// Like [`fill`], but lays the source over what `out` holds with the source's own opacity
+/// (`layer.alpha`: one byte per source pixel, the person layer's opacity).
+pub(crate) fn fill_over(
+    out: &mut [u8],
+    width: usize,
+    height: usize,
+    tri: &Tri,
+    source: &Source<'_>,
+    layer: &Layer<'_>,
+) {
+    let (w, h) = (source.width, source.height);
+    scan(width, height, tri, |o, sx, sy| {
+        // The nearest source pixel's 3×3 extremes settle most pixels without a blend.
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "clamped into the picture"
+        )]
+        let near = (sy.max(0.0) as usize).min(h - 1) * w + (sx.max(0.0) as usize).min(w - 1);
+        if layer.hi[near] == 0 {
+            return;
+        }
+        let px = &mut out[o * 3..o * 3 + 3];
+        if layer.lo[near] == u8::MAX {
+            px.copy_from_slice(&source.sample(sx, sy));
+            return;
+        }
+        let a = layer.alpha.sample(sx, sy);
+        let rgb = source.sample(sx, sy);
+        for (p, &s) in px.iter_mut().zip(&rgb) {
+            let v = f32::from(*p) + a * (f32::from(s) - f32::from(*p));
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "a blend of two bytes"
+            )]
+            {
+                *p = (v + 0.5) as u8;
+            }
+        }
+    });
+}
+
+/// The person layer's opacity with its 3×3 minimum and maximum per source pixel.
+pub(crate) struct Layer<'a> {
+    pub alpha: Plane<'a>,
+    pub lo: &'a [u8],
+    pub hi: &'a [u8],
+}
+
+/// One byte per pixel (an opacity) with clamped bilinear sampling, as a share of 1.
+pub(crate) struct Plane<'a> {
+    pub values: &'a [u8],
+    pub width: usize,
+    pub height: usize,
+}
+
+impl Plane<'_> {
+    #[inline]
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "coordinates clamped into the plane first"
+    )]
+    pub(crate) fn sample(&self, x: f32, y: f32) -> f32 {
+        let fx = (x - 0.5).clamp(0.0, (self.width - 1) as f32);
+        let fy = (y - 0.5).clamp(0.0, (self.height - 1) as f32);
+        let (x0, y0) = (fx as usize, fy as usize);
+        let (x1, y1) = ((x0 + 1).min(self.width - 1), (y0 + 1).min(self.height - 1));
+        let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
+        let p = |x: usize, y: usize| f32::from(self.values[y * self.width + x]);
+        let top = p(x0, y0) + ax * (p(x1, y0) - p(x0, y0));
+        let bottom = p(x0, y1) + ax * (p(x1, y1) - p(x0, y1));
+        (top + ay * (bottom - top)) / 255.0
+    }
+}
+
+/// Visits the output pixels of `tri` (index `y · width + x`) with the source position each
+/// maps to.
 #[expect(
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
     clippy::cast_precision_loss,
     reason = "pixel loops over a clipped box"
 )]
-pub(crate) fn fill(out: &mut [u8], width: usize, height: usize, tri: &Tri, source: &Source<'_>) {
+#[inline]
+pub(crate) fn scan(width: usize, height: usize, tri: &Tri, mut visit: impl FnMut(usize, f32, f32)) {
     let [a, b, c] = tri.dst;
     let area = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]);
     if area.abs() < 1e-6 {
@@ -84,18 +186,35 @@ pub(crate) fn fill(out: &mut [u8], width: usize, height: usize, tri: &Tri, sourc
     let (sxc, syc) = (coef(0), coef(1));
     for y in min_y..max_y {
         let py = y as f32 + 0.5;
-        let px0 = min_x as f32 + 0.5;
+        // The row's span inside all three edges, widened by a pixel against rounding; the
+        // edge tests below still decide each pixel.
+        let (mut from, mut to) = (min_x as f32 + 0.5, max_x as f32 - 0.5);
+        for e in [e0, e1, e2] {
+            let at = e.0 + e.2 * py;
+            if e.1 > 0.0 {
+                from = from.max(-at / e.1 - 1.0);
+            } else if e.1 < 0.0 {
+                to = to.min(at / -e.1 + 1.0);
+            } else if at < 0.0 {
+                to = f32::MIN;
+            }
+        }
+        if to < from {
+            continue;
+        }
+        // Truncation is the floor here: both are clamped to be non-negative first.
+        let first = ((from - 0.5).max(min_x as f32) as usize).min(max_x);
+        let last = ((to + 0.5).max(0.0) as usize + 1).min(max_x);
+        let px0 = first as f32 + 0.5;
         let mut w0 = e0.0 + e0.1 * px0 + e0.2 * py;
         let mut w1 = e1.0 + e1.1 * px0 + e1.2 * py;
         let mut w2 = e2.0 + e2.1 * px0 + e2.2 * py;
         let mut sx = sxc.0 + sxc.1 * px0 + sxc.2 * py;
         let mut sy = syc.0 + syc.1 * px0 + syc.2 * py;
         let row = y * width;
-        for x in min_x..max_x {
+        for x in first..last {
             if w0 >= 0.0 && w1 >= 0.0 && w2 >= 0.0 {
-                let rgb = source.sample(sx, sy);
-                let o = (row + x) * 3;
-                out[o..o + 3].copy_from_slice(&rgb);
+                visit(row + x, sx, sy);
             }
             w0 += e0.1;
             w1 += e1.1;

@@ -22,7 +22,12 @@ fn setup() -> (Frame, provatar_face::FaceRig, Admission) {
     let picture = provatar_media::load_image(&path, &Limits::default())
         .unwrap()
         .frame;
-    let rig = FaceAnalyzer::new().unwrap().analyze(&picture).unwrap();
+    // As `generate` analyses it: with the person mask.
+    let rig = FaceAnalyzer::new()
+        .unwrap()
+        .with_person_mask(true)
+        .analyze(&picture)
+        .unwrap();
     let admission = admit(&repo, &path, &picture).unwrap();
     (picture, rig, admission)
 }
@@ -212,4 +217,75 @@ fn the_face_analyser_sees_each_control_in_the_frames() {
         "lip gap {opening:?}; eye opening {:.3} → {shut:.3}; corners {:.3} → {smile:.3}; irises {left:.3} / {:.3} / {right:.3}",
         base.1, base.2, base.3
     );
+}
+
+/// The head turns as a whole over a still background: the hair on both sides moves with the
+/// face and keeps its width, and what the turn uncovers is background (the plate), not hair
+/// stretched after the head.
+#[test]
+fn a_turning_head_moves_hair_and_all_over_a_still_background() {
+    let (picture, rig, admission) = setup();
+    let mut r = Renderer::new(&admission, &picture, &rig, 512).unwrap();
+    let rest = r.frame(&MotionFrame::default()).unwrap();
+    // Where a row's person starts and ends: the first and last pixels that differ clearly
+    // from the background at the row's ends.
+    let span = |f: &Frame, y: usize| {
+        let px = |x: usize| {
+            let o = (y * 512 + x) * 3;
+            [f.rgb()[o], f.rgb()[o + 1], f.rgb()[o + 2]].map(i32::from)
+        };
+        let far = |x: usize, bg: [i32; 3]| {
+            let p = px(x);
+            (0..3).map(|c| (p[c] - bg[c]).abs()).sum::<i32>() > 60
+        };
+        let (left_bg, right_bg) = (px(1), px(510));
+        let first = (0..512).find(|&x| far(x, left_bg)).unwrap();
+        let last = (0..512).rev().find(|&x| far(x, right_bg)).unwrap();
+        (i32::try_from(first).unwrap(), i32::try_from(last).unwrap())
+    };
+    for (yaw, rows) in [(15f32, [70, 110, 150]), (-15.0, [70, 110, 150])] {
+        let mut m = MotionFrame::default();
+        m.head.yaw = yaw.to_radians();
+        let turned = r.frame(&m).unwrap();
+        for y in rows {
+            let (a0, a1) = span(&rest, y);
+            let (b0, b1) = span(&turned, y);
+            let (d0, d1) = (b0 - a0, b1 - a1);
+            println!("yaw {yaw}°, row {y}: hair {a0}..{a1} → {b0}..{b1}");
+            assert!(
+                d0.abs() > 8 && d0.signum() == d1.signum(),
+                "yaw {yaw}°, row {y}: the hair's edges moved {d0} and {d1} px"
+            );
+            let (wa, wb) = (a1 - a0, b1 - b0);
+            assert!(
+                (wb - wa).abs() * 10 < wa,
+                "yaw {yaw}°, row {y}: the hair's width went {wa} → {wb} px"
+            );
+        }
+    }
+}
+
+/// Without a person mask (a rig analysed without one) the renderer still draws the portrait,
+/// as one sheet; at rest it looks as it does with the mask.
+#[test]
+fn a_rig_without_a_person_mask_renders_the_same_still_portrait() {
+    let (picture, mut rig, admission) = setup();
+    let masked = Renderer::new(&admission, &picture, &rig, 512)
+        .unwrap()
+        .frame(&MotionFrame::default())
+        .unwrap();
+    rig.person_mask = None;
+    let mut plain = Renderer::new(&admission, &picture, &rig, 512).unwrap();
+    let sheet = plain.frame(&MotionFrame::default()).unwrap();
+    let diff: u32 = masked
+        .rgb()
+        .iter()
+        .zip(sheet.rgb())
+        .map(|(&a, &b)| u32::from(a.abs_diff(b)))
+        .sum();
+    let mean = f64::from(diff) / f64::from(512 * 512 * 3);
+    assert!(mean < 1.0, "mean difference {mean:.3} per channel");
+    let mut m = MotionFrame::default();
+    m.head.yaw = 15f32.to_radians();
+    assert_ne!(plain.frame(&m).unwrap(), sheet);
 }
