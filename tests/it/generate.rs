@@ -98,6 +98,11 @@ fn the_gate_refuses_and_nothing_is_written() {
             "cannot read",
         ),
         (with("--emotion-strength", "1.5"), "emotion strength"),
+        // An output folder that is not there: refused before any work.
+        (
+            with("--out", path_str(&dir.path().join("no-such-folder/a.mp4"))),
+            "the folder",
+        ),
     ] {
         std::fs::remove_file(&garbage).ok();
         std::fs::write(&garbage, b"{not json").unwrap();

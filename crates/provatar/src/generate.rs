@@ -189,6 +189,8 @@ pub fn generate(
     let limits = Limits::default();
     let mut times = StageTimes::default();
     let t = Instant::now();
+    // Before any work: where the video will go.
+    let dir = output_folder(&request.out)?;
 
     // Inputs and the gate.
     let (portrait_bytes, portrait) = read_portrait(&request.portrait, &limits)?;
@@ -250,11 +252,6 @@ pub fn generate(
     let mut renderer = Renderer::new(&admission, &portrait.frame, &rig, request.size)
         .map_err(|e| stage("render")(e.to_string()))?;
     let content_id = new_content_id();
-    let dir = request
-        .out
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
     let name = request
         .out
         .file_name()
@@ -386,6 +383,22 @@ pub(crate) fn read_portrait(
 
 /// Runs the consent gate (credential, license, policy, request) and checks that the C2PA signer
 /// is the one the license names.
+/// The folder an output file goes into (its temporary files too), checked to exist.
+pub(crate) fn output_folder(out: &Path) -> Result<&Path, GenerateError> {
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    if dir.is_dir() {
+        Ok(dir)
+    } else {
+        Err(GenerateError::Output {
+            path: out.to_path_buf(),
+            reason: format!("the folder {} does not exist", dir.display()),
+        })
+    }
+}
+
 pub(crate) fn open_gate(
     o: &Opening<'_>,
     portrait_bytes: &[u8],

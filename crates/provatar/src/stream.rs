@@ -36,7 +36,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::generate::{
     GenerateError, Opening, Partial, StageTimes, analyze_face, file_title, manifest_spec,
-    new_content_id, open_gate, read_portrait, stage,
+    new_content_id, open_gate, output_folder, read_portrait, stage,
 };
 
 fn hex(bytes: &[u8]) -> String {
@@ -182,6 +182,10 @@ impl StreamSession {
         let limits = Limits::default();
         let mut times = StageTimes::default();
         let t = Instant::now();
+        // The recording is written at the end: its folder must be there from the start.
+        if let Some(path) = &request.recording {
+            output_folder(path)?;
+        }
         let (portrait_bytes, portrait) = read_portrait(&request.portrait, &limits)?;
         let opened = open_gate(
             &Opening {
@@ -539,10 +543,7 @@ impl StreamSession {
             path: path.to_path_buf(),
             reason,
         };
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or_else(|| Path::new("."));
+        let dir = output_folder(path)?;
         let name = file_title(path);
         let signed = dir.join(format!(".{name}.partial-{}.mp4", std::process::id()));
         let partial = Partial(vec![signed.clone()]);
