@@ -950,11 +950,12 @@ impl Renderer {
     )]
     fn mouth(&self, out: &mut [u8], dst: &[[f32; 2]], scale: f32) {
         let regions = provatar_face::topology::regions();
-        let polygon: Vec<[f32; 2]> = regions
+        let corners: Vec<[f32; 2]> = regions
             .lips_inner
             .iter()
             .map(|&i| dst[usize::from(i)])
             .collect();
+        let polygon = rounded(&corners);
         let n = self.size as usize;
         let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
         for p in &polygon {
@@ -1165,6 +1166,38 @@ impl Renderer {
 
 /// Where a vertical line at `x` enters and leaves `polygon` (its topmost and bottommost
 /// crossings), if it crosses it.
+/// The inner lip line as a smooth curve: a Catmull-Rom spline through the landmarks, three
+/// points between each pair, where it bulges outwards (into the lips); where it would dip
+/// inwards the straight edge stays, so the opening still covers every pixel the mesh leaves
+/// open between the lips.
+fn rounded(corners: &[[f32; 2]]) -> Vec<[f32; 2]> {
+    let n = corners.len();
+    if n < 4 {
+        return corners.to_vec();
+    }
+    let mut out = Vec::with_capacity(4 * n);
+    for i in 0..n {
+        let [p0, p1, p2, p3] = [n - 1, 0, 1, 2].map(|k| corners[(i + k) % n]);
+        out.push(p1);
+        for t in [0.25f32, 0.5, 0.75] {
+            let (t2, t3) = (t * t, t * t * t);
+            let spline: [f32; 2] = std::array::from_fn(|c| {
+                0.5 * (2.0 * p1[c]
+                    + (p2[c] - p0[c]) * t
+                    + (2.0 * p0[c] - 5.0 * p1[c] + 4.0 * p2[c] - p3[c]) * t2
+                    + (3.0 * p1[c] - p0[c] - 3.0 * p2[c] + p3[c]) * t3)
+            });
+            let chord = [p1[0] + t * (p2[0] - p1[0]), p1[1] + t * (p2[1] - p1[1])];
+            out.push(if inside(corners, spline[0], spline[1]) {
+                chord
+            } else {
+                spline
+            });
+        }
+    }
+    out
+}
+
 fn column_span(polygon: &[[f32; 2]], x: f32) -> Option<(f32, f32)> {
     let mut span: Option<(f32, f32)> = None;
     let mut j = polygon.len().checked_sub(1)?;
@@ -1256,4 +1289,46 @@ fn mul(a: [[f32; 3]; 3], b: [[f32; 3]; 3]) -> [[f32; 3]; 3] {
         }
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{inside, rounded};
+
+    #[test]
+    #[expect(clippy::float_cmp, reason = "the corners are copied, not computed")]
+    fn the_lip_line_is_rounded_outwards_only() {
+        // A convex octagon (a mouth-like opening): every added point bulges out of it, and
+        // the corners stay.
+        let octagon: Vec<[f32; 2]> = (0..8)
+            .map(|k| {
+                let a = k as f32 * std::f32::consts::FRAC_PI_4;
+                [50.0 + 40.0 * a.cos(), 50.0 + 20.0 * a.sin()]
+            })
+            .collect();
+        let smooth = rounded(&octagon);
+        assert_eq!(smooth.len(), 32);
+        for (k, p) in smooth.iter().enumerate() {
+            if k % 4 == 0 {
+                assert_eq!(*p, octagon[k / 4]);
+            } else {
+                assert!(!inside(&octagon, p[0], p[1]), "point {k} {p:?} dips inside");
+            }
+        }
+        // A notch (a concave corner): no point goes inside the shape, so the opening still
+        // covers all of it.
+        let notched = [
+            [0.0, 0.0],
+            [10.0, 0.0],
+            [5.0, 4.0],
+            [10.0, 10.0],
+            [0.0, 10.0],
+        ];
+        for p in rounded(&notched) {
+            assert!(
+                !inside(&notched, p[0], p[1]) || notched.contains(&p),
+                "{p:?}"
+            );
+        }
+    }
 }
