@@ -111,6 +111,17 @@ impl std::fmt::Debug for PersonMask {
 }
 
 impl PersonMask {
+    /// A mask made elsewhere: `alpha` is the person probability × 255 per pixel, row-major,
+    /// `width × height` of them (`None` when the sizes do not agree).
+    pub fn from_alpha(width: u32, height: u32, alpha: Vec<u8>) -> Option<Self> {
+        let n = usize::try_from(u64::from(width) * u64::from(height)).ok()?;
+        (width > 0 && height > 0 && alpha.len() == n).then_some(Self {
+            width,
+            height,
+            alpha,
+        })
+    }
+
     /// Width in pixels (the picture's).
     pub fn width(&self) -> u32 {
         self.width

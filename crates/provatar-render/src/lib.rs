@@ -341,7 +341,47 @@ impl Renderer {
             ]);
         }
         debug_assert_eq!(rest.len(), POINTS);
-        let follow = follow(&rest, &oval, rig.person_mask.is_some());
+        // The person layer, when the rig has a mask that fits the picture and covers the face
+        // (a segmentation that missed the person would leave a face floating over the plate:
+        // then the picture stays one sheet).
+        let (sw_px, sh_px) = (portrait.width() as usize, portrait.height() as usize);
+        let alpha = rig
+            .person_mask
+            .as_ref()
+            .filter(|m| {
+                let fits = m.width() == portrait.width() && m.height() == portrait.height();
+                fits && {
+                    let on_person = lm
+                        .iter()
+                        .filter(|p| {
+                            let inside = |v: f32, n: u32| v.max(0.0).min((n - 1) as f32);
+                            #[expect(
+                                clippy::cast_possible_truncation,
+                                clippy::cast_sign_loss,
+                                reason = "clamped into the picture"
+                            )]
+                            let (x, y) = (
+                                inside(p[0], m.width()) as u32,
+                                inside(p[1], m.height()) as u32,
+                            );
+                            m.at(x, y) >= 0.5
+                        })
+                        .count();
+                    on_person * 5 >= lm.len() * 4
+                }
+            })
+            .map(|m| {
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "a few pixels"
+                )]
+                let grow = (GROW_MASK * face_height).round().max(1.0) as usize;
+                let alpha = plate::opacity(m.alpha(), sw_px, sh_px, grow);
+                let (lo, hi) = plate::extremes(&alpha, sw_px, sh_px);
+                [alpha, lo, hi]
+            });
+        let follow = follow(&rest, &oval, alpha.is_some());
         // Triangles: rings (back), eyes, face.
         let mut triangles = Vec::new();
         let ring_ids = |k: usize| -> Vec<usize> {
@@ -380,18 +420,6 @@ impl Renderer {
             triangles.push((*t, Kind::Face));
         }
         // With a person mask, the rings draw only what their source holds of the person.
-        let (sw_px, sh_px) = (portrait.width() as usize, portrait.height() as usize);
-        let alpha = rig.person_mask.as_ref().map(|m| {
-            #[expect(
-                clippy::cast_possible_truncation,
-                clippy::cast_sign_loss,
-                reason = "a few pixels"
-            )]
-            let grow = (GROW_MASK * face_height).round().max(1.0) as usize;
-            let alpha = plate::opacity(m.alpha(), sw_px, sh_px, grow);
-            let (lo, hi) = plate::extremes(&alpha, sw_px, sh_px);
-            [alpha, lo, hi]
-        });
         if let Some([_, lo, hi]) = &alpha {
             for (t, kind) in &mut triangles {
                 if let Kind::Ring(c) = kind {

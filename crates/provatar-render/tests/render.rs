@@ -287,5 +287,19 @@ fn a_rig_without_a_person_mask_renders_the_same_still_portrait() {
     assert!(mean < 1.0, "mean difference {mean:.3} per channel");
     let mut m = MotionFrame::default();
     m.head.yaw = 15f32.to_radians();
-    assert_ne!(plain.frame(&m).unwrap(), sheet);
+    let turned = plain.frame(&m).unwrap();
+    assert_ne!(turned, sheet);
+    // A mask that misses the face (a failed segmentation) or does not fit the picture is not
+    // used: the portrait stays one sheet rather than a face floating over the plate.
+    let (w, h) = (picture.width(), picture.height());
+    let n = usize::try_from(w * h).unwrap();
+    for mask in [
+        provatar_face::PersonMask::from_alpha(w, h, vec![0; n]),
+        provatar_face::PersonMask::from_alpha(w / 2, h, vec![255; n / 2]),
+    ] {
+        rig.person_mask = Some(mask.unwrap());
+        let mut r = Renderer::new(&admission, &picture, &rig, 512).unwrap();
+        assert_eq!(r.frame(&m).unwrap(), turned);
+    }
+    assert!(provatar_face::PersonMask::from_alpha(w, h, vec![0; 3]).is_none());
 }
