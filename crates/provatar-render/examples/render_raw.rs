@@ -31,7 +31,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (frames, seed): (usize, u64) = (frames.parse()?, seed.parse()?);
     let limits = Limits::default();
     let picture = provatar_media::load_image(portrait.as_ref(), &limits)?.frame;
-    let rig = FaceAnalyzer::new()?.analyze(&picture)?;
+    // As `generate` analyses it: with the person mask, so the head moves over the plate.
+    let rig = FaceAnalyzer::new()?
+        .with_person_mask(true)
+        .analyze(&picture)?;
     let speech = provatar_media::load_audio(audio.as_ref(), &limits)?.analysis;
     let track = drive(
         &speech,
