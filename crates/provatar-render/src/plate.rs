@@ -419,37 +419,48 @@ mod tests {
         let alpha = opacity(&mask, w, h, 0);
         let (lo, hi) = extremes(&alpha, w, h);
         let planes = (lo.as_slice(), hi.as_slice());
-        assert_eq!(
-            cover(planes, w, h, [[0.0, 0.0], [6.0, 0.0], [0.0, 20.0]]),
-            Cover::Empty
-        );
-        assert_eq!(
-            cover(planes, w, h, [[14.0, 0.0], [20.0, 0.0], [20.0, 20.0]]),
-            Cover::Opaque
-        );
-        assert_eq!(
-            cover(planes, w, h, [[5.0, 0.0], [15.0, 0.0], [5.0, 20.0]]),
-            Cover::Partial
-        );
-        // Next to the edge, bilinear sampling reads the other side: not empty.
-        assert_eq!(
-            cover(planes, w, h, [[0.0, 0.0], [9.5, 0.0], [9.5, 20.0]]),
-            Cover::Partial
-        );
-        // Off the picture, sampling reads the edge: the left edge is background, the right
-        // edge person.
-        assert_eq!(
-            cover(planes, w, h, [[-30.0, 0.0], [-20.0, 0.0], [-30.0, 9.0]]),
-            Cover::Empty
-        );
-        assert_eq!(
-            cover(planes, w, h, [[30.0, 0.0], [40.0, 0.0], [30.0, 9.0]]),
-            Cover::Opaque
-        );
-        assert_eq!(
-            cover(planes, w, h, [[-5.0, -9.0], [40.0, -9.0], [30.0, -1.0]]),
-            Cover::Partial
-        );
+        for (src, want, what) in [
+            (
+                [[0.0, 0.0], [6.0, 0.0], [0.0, 20.0]],
+                Cover::Empty,
+                "background",
+            ),
+            (
+                [[14.0, 0.0], [20.0, 0.0], [20.0, 20.0]],
+                Cover::Opaque,
+                "person",
+            ),
+            (
+                [[5.0, 0.0], [15.0, 0.0], [5.0, 20.0]],
+                Cover::Partial,
+                "across the edge",
+            ),
+            // Next to the edge, bilinear sampling reads the other side: not empty.
+            (
+                [[0.0, 0.0], [9.5, 0.0], [9.5, 20.0]],
+                Cover::Partial,
+                "beside the edge",
+            ),
+            // Off the picture, sampling reads the edge: the left edge is background, the
+            // right edge person, the top edge both.
+            (
+                [[-30.0, 0.0], [-20.0, 0.0], [-30.0, 9.0]],
+                Cover::Empty,
+                "off the left",
+            ),
+            (
+                [[30.0, 0.0], [40.0, 0.0], [30.0, 9.0]],
+                Cover::Opaque,
+                "off the right",
+            ),
+            (
+                [[-5.0, -9.0], [40.0, -9.0], [30.0, -1.0]],
+                Cover::Partial,
+                "off the top",
+            ),
+        ] {
+            assert_eq!(cover(planes, w, h, src), want, "{what}");
+        }
     }
 
     #[test]
