@@ -177,6 +177,19 @@ fn spread(
     pins: &[usize],
     r: f32,
 ) -> Vec<[f32; 2]> {
+    spread_to(points, handles, pins, r, RING1)
+}
+
+/// [`spread`] to the points before `reach`: the face's own (`RING1`), or the rings too
+/// (`BORDER`) for a field that moves what lies beyond the face outline — the opening jaw pulls
+/// the skin under the chin down with it, or the chin would fold over the neck.
+fn spread_to(
+    points: &[[f32; 3]],
+    handles: &[(usize, [f32; 2])],
+    pins: &[usize],
+    r: f32,
+    reach: usize,
+) -> Vec<[f32; 2]> {
     // Cut at 3 r, so a field ends somewhere and what lies beyond stays bit-identical.
     let g = |a: [f32; 3], b: [f32; 3]| {
         let d = len(sub(xy(a), xy(b)));
@@ -193,8 +206,8 @@ fn spread(
             if let Some(&(_, d)) = handles.iter().find(|(h, _)| *h == j) {
                 return d;
             }
-            // The rings follow the head, never an expression.
-            if pins.contains(&j) || j >= RING1 {
+            // The rings follow the head, never an expression (unless the field reaches them).
+            if pins.contains(&j) || j >= reach {
                 return [0.0, 0.0];
             }
             let (mut sx, mut sy, mut sw) = (0.0, 0.0, 0.15);
@@ -211,6 +224,74 @@ fn spread(
             if len(d) < 0.05 { [0.0, 0.0] } else { d }
         })
         .collect()
+}
+
+/// The whole factor to reduce a portrait by before rendering, so that a source pixel covers
+/// at least half an output pixel at the default framing (the face at 55 % of the frame): 1
+/// when the portrait is not that much finer. Zooming in (`HeadPose::scale` up to 2) still
+/// finds detail to show.
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "a small whole factor"
+)]
+fn reduction(face_height: f32, size: u32) -> usize {
+    let output_per_source = 0.55 * size as f32 / face_height.max(8.0);
+    (1.0 / output_per_source).floor().clamp(1.0, 64.0) as usize
+}
+
+/// The portrait and its rig reduced by `k`: each output pixel the mean of a k × k block (partial
+/// blocks at the right and bottom edges averaged over what they hold); landmarks, box and mask
+/// scaled to match.
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    reason = "picture sizes and coordinates"
+)]
+fn reduce(portrait: &Frame, rig: &FaceRig, k: usize) -> Result<(Frame, FaceRig), RenderError> {
+    let (w, h) = (portrait.width() as usize, portrait.height() as usize);
+    let (sw, sh) = (w.div_ceil(k), h.div_ceil(k));
+    let average = |values: &[u8], channels: usize| -> Vec<u8> {
+        let mut sum = vec![0u32; sw * sh * channels];
+        for (y, row) in values.chunks_exact(w * channels).enumerate() {
+            let out = &mut sum[(y / k) * sw * channels..][..sw * channels];
+            for (x, px) in row.chunks_exact(channels).enumerate() {
+                for (c, &v) in px.iter().enumerate() {
+                    out[(x / k) * channels + c] += u32::from(v);
+                }
+            }
+        }
+        sum.iter()
+            .enumerate()
+            .map(|(i, &s)| {
+                let (x, y) = ((i / channels) % sw, (i / channels) / sw);
+                let n = ((x + 1) * k).min(w) - x * k;
+                let m = ((y + 1) * k).min(h) - y * k;
+                let count = u32::try_from(n * m).unwrap_or(u32::MAX).max(1);
+                u8::try_from((s + count / 2) / count).unwrap_or(u8::MAX)
+            })
+            .collect()
+    };
+    let (sw32, sh32) = (sw as u32, sh as u32);
+    let small = Frame::from_rgb(sw32, sh32, average(portrait.rgb(), 3))
+        .map_err(|e| RenderError::Frame(e.to_string()))?;
+    let f = 1.0 / k as f32;
+    let mask = rig
+        .person_mask
+        .as_ref()
+        .filter(|m| m.width() == portrait.width() && m.height() == portrait.height())
+        .and_then(|m| provatar_face::PersonMask::from_alpha(sw32, sh32, average(m.alpha(), 1)));
+    let small_rig = FaceRig {
+        width: sw32,
+        height: sh32,
+        bbox: rig.bbox.map(|v| v * f),
+        score: rig.score,
+        presence: rig.presence,
+        landmarks: rig.landmarks.iter().map(|p| p.map(|v| v * f)).collect(),
+        pose: rig.pose,
+        person_mask: mask,
+    };
+    Ok((small, small_rig))
 }
 
 /// How much each control point follows the head (1 all the way, 0 not at all).
@@ -296,6 +377,17 @@ impl Renderer {
                 rig.width,
                 rig.height
             )));
+        }
+        // A portrait much finer than the frame needs (a phone photo) is first reduced by a
+        // whole factor, averaging blocks: sampling it as it is would alias (hair and fabric
+        // shimmering as the head moves) and miss the cache.
+        let k = reduction(
+            len(sub(xy(rig.landmarks[10]), xy(rig.landmarks[152]))),
+            size,
+        );
+        if k > 1 {
+            let (small, small_rig) = reduce(portrait, rig, k)?;
+            return Self::new(_admission, &small, &small_rig, size);
         }
         let regions = provatar_face::topology::regions();
         let lm = &rig.landmarks;
@@ -503,7 +595,7 @@ impl Renderer {
         let eye_pins = |e: &[usize]| e.to_vec();
         for shape in SHAPES {
             let f = match shape {
-                Shape::JawOpen => spread(&rest, &jaw_handles, &jaw_pins, 0.09 * hh),
+                Shape::JawOpen => spread_to(&rest, &jaw_handles, &jaw_pins, 0.09 * hh, BORDER),
                 Shape::MouthClose => {
                     let h: Vec<_> = lower_inner
                         .iter()
