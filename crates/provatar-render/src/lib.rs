@@ -352,16 +352,20 @@ impl Renderer {
     ///
     /// # Errors
     /// [`RenderError`] for a size outside 64..=1024 or a rig that does not fit the picture.
-    #[expect(
-        clippy::too_many_lines,
-        reason = "the rig's set-up reads best as one recipe"
-    )]
     pub fn new(
         _admission: &Admission,
         portrait: &Frame,
         rig: &FaceRig,
         size: u32,
     ) -> Result<Self, RenderError> {
+        Self::build(portrait, rig, size)
+    }
+
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the rig's set-up reads best as one recipe"
+    )]
+    fn build(portrait: &Frame, rig: &FaceRig, size: u32) -> Result<Self, RenderError> {
         if !(64..=1024).contains(&size) {
             return Err(RenderError::Size(size));
         }
@@ -387,7 +391,7 @@ impl Renderer {
         );
         if k > 1 {
             let (small, small_rig) = reduce(portrait, rig, k)?;
-            return Self::new(_admission, &small, &small_rig, size);
+            return Self::build(&small, &small_rig, size);
         }
         let regions = provatar_face::topology::regions();
         let lm = &rig.landmarks;
