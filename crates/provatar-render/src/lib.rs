@@ -1417,7 +1417,54 @@ fn mul(a: [[f32; 3]; 3], b: [[f32; 3]; 3]) -> [[f32; 3]; 3] {
 
 #[cfg(test)]
 mod tests {
-    use super::{inside, rounded};
+    use super::{FaceRig, Frame, inside, reduce, reduction, rounded};
+
+    #[test]
+    #[expect(clippy::float_cmp, reason = "halves of small whole numbers are exact")]
+    fn a_fine_portrait_is_reduced_by_whole_blocks() {
+        // How much: a source pixel must cover at least half an output pixel.
+        assert_eq!(reduction(150.0, 512), 1);
+        assert_eq!(reduction(600.0, 512), 2);
+        assert_eq!(reduction(1200.0, 512), 4);
+        // A 10 × 7 one-pixel checkerboard (0 and 200) halves to flat 100, the last, partial
+        // row of blocks included; the rig and its mask follow.
+        let (w, h) = (10u32, 7u32);
+        let rgb: Vec<u8> = (0..w * h)
+            .flat_map(|i| {
+                let v = if (i % w + i / w) % 2 == 0 { 0 } else { 200 };
+                [v, v, v]
+            })
+            .collect();
+        let portrait = Frame::from_rgb(w, h, rgb).unwrap();
+        let mask: Vec<u8> = (0..w * h)
+            .map(|i| if i % w < 4 { 255 } else { 0 })
+            .collect();
+        let rig = FaceRig {
+            width: w,
+            height: h,
+            bbox: [2.0, 2.0, 4.0, 4.0],
+            score: 0.9,
+            presence: 0.9,
+            landmarks: vec![[6.0, 4.0, -2.0]; 478],
+            pose: provatar_face::HeadPose {
+                yaw: 0.0,
+                pitch: 0.0,
+                roll: 0.0,
+                scale: 1.0,
+                origin: [5.0, 3.5, 0.0],
+                residual: 0.0,
+            },
+            person_mask: provatar_face::PersonMask::from_alpha(w, h, mask),
+        };
+        let (small, small_rig) = reduce(&portrait, &rig, 2).unwrap();
+        assert_eq!((small.width(), small.height()), (5, 4));
+        assert!(small.rgb().iter().all(|&v| v == 100), "{:?}", small.rgb());
+        assert_eq!((small_rig.width, small_rig.height), (5, 4));
+        assert_eq!(small_rig.landmarks[0], [3.0, 2.0, -1.0]);
+        assert_eq!(small_rig.bbox, [1.0, 1.0, 2.0, 2.0]);
+        let m = small_rig.person_mask.unwrap();
+        assert_eq!(m.alpha()[..5], [255, 255, 0, 0, 0]);
+    }
 
     #[test]
     #[expect(clippy::float_cmp, reason = "the corners are copied, not computed")]
