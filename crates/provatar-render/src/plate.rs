@@ -18,9 +18,10 @@ pub(crate) const PERSON_FROM: u8 = 128;
 /// The person layer's opacity from a segmentation mask (probability × 255, `width × height`):
 /// the model's edge is soft and can miss a sliver of the person (an ear lobe, a wisp), which
 /// would stay behind on the plate as a ghost when the head moves, so the mask is first widened
-/// by `grow` pixels; then its soft edge is tightened — fully opaque from even odds,
-/// transparent only where the model is nearly sure of background. Wherever it is not
-/// transparent, the plate is filled in.
+/// by `grow` pixels and then softened over as many again (the band of background the head
+/// carries fades into the plate instead of ending in an outline); then its edge is tightened —
+/// fully opaque from even odds, transparent only where the mask is nearly nothing. Wherever it
+/// is not transparent, the plate is filled in.
 #[expect(
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
@@ -44,13 +45,50 @@ pub(crate) fn opacity(mask: &[u8], width: usize, height: usize, grow: usize) -> 
                 .unwrap_or(0);
         }
     }
+    let soft = box_blur(&grown, width, height, grow);
     let (lo, hi) = (f32::from(BACKGROUND_TO), f32::from(PERSON_FROM));
-    grown
-        .iter()
+    soft.iter()
         .map(|&m| {
             let t = ((f32::from(m) - lo) / (hi - lo)).clamp(0.0, 1.0);
             (255.0 * t * t * (3.0 - 2.0 * t)).round() as u8
         })
+        .collect()
+}
+
+/// The mean over a (2 r + 1)² square (over the part inside the picture), separable running
+/// sums.
+#[expect(clippy::cast_possible_truncation, reason = "a mean of bytes is a byte")]
+fn box_blur(values: &[u8], width: usize, height: usize, r: usize) -> Vec<u8> {
+    if r == 0 {
+        return values.to_vec();
+    }
+    let pass =
+        |input: &[u32], out: &mut [u32], len: usize, stride: usize, lines: usize, step: usize| {
+            for line in 0..lines {
+                let at = |i: usize| input[line * step + i * stride];
+                let mut sum: u32 = (0..r.min(len)).map(at).sum();
+                for i in 0..len {
+                    if i + r < len {
+                        sum += at(i + r);
+                    }
+                    if i > r {
+                        sum -= at(i - r - 1);
+                    }
+                    out[line * step + i * stride] = sum;
+                }
+            }
+        };
+    let ones: Vec<u32> = vec![1; values.len()];
+    let wide: Vec<u32> = values.iter().map(|&v| u32::from(v)).collect();
+    let (mut rows, mut count_rows) = (vec![0u32; values.len()], vec![0u32; values.len()]);
+    pass(&wide, &mut rows, width, 1, height, width);
+    pass(&ones, &mut count_rows, width, 1, height, width);
+    let (mut sums, mut counts) = (vec![0u32; values.len()], vec![0u32; values.len()]);
+    pass(&rows, &mut sums, height, width, width, 1);
+    pass(&count_rows, &mut counts, height, width, width, 1);
+    sums.iter()
+        .zip(&counts)
+        .map(|(&s, &n)| ((s + n / 2) / n.max(1)) as u8)
         .collect()
 }
 
@@ -332,6 +370,8 @@ pub(crate) fn add_grain(
         let Some((sx, sy)) = seed[i] else { continue };
         let (x, y) = ((i % w) as i32, (i / w) as i32);
         let dist = (d2(seed[i], x, y) as f32).sqrt();
+        // (Folding the mirror back and forth to reach deeper drew echoes of the person's edge
+        // across the fill: the grain fades out instead.)
         let fade = ((GONE - dist) / (GONE - FULL)).clamp(0.0, 1.0);
         let (mx, my) = (2 * sx - x, 2 * sy - y);
         if fade <= 0.0 || mx < 0 || my < 0 || mx >= w as i32 || my >= h as i32 {
@@ -506,9 +546,15 @@ mod tests {
         assert_eq!(tight[..5], [0, 0, 0, 0, 0]);
         assert!(tight[5] > 0 && tight[5] < 128, "{tight:?}");
         assert_eq!(tight[6..], [255, 255, 255, 255]);
+        // Widened by two, then softened over two: opaque from two pixels out, fading over the
+        // next two.
         let grown = opacity(&mask, 10, 1, 2);
         assert_eq!(grown[4..], [255; 6]);
-        assert_eq!(grown[..3], [0, 0, 0]);
+        assert_eq!(grown[0], 0);
+        assert!(
+            grown[1] < grown[2] && grown[2] < grown[3] && grown[3] < 255,
+            "{grown:?}"
+        );
         // And in columns too.
         let column = opacity(&mask, 1, 10, 2);
         assert_eq!(column, grown);
