@@ -144,6 +144,8 @@ struct Teeth {
     first_column: i64,
     top: Vec<f32>,
     bottom: Vec<f32>,
+    /// Their mean colour (the bright pixels of the opening), for the lower teeth to match.
+    colour: [f32; 3],
 }
 
 impl std::fmt::Debug for Renderer {
@@ -1133,10 +1135,10 @@ impl Renderer {
             // dark gap to the next.
             let tooth = (px - 0.5 * (x0 + x1)) / (0.075 * width);
             let within = tooth - (tooth + 0.5).floor();
-            let rounded = 1.0 - 0.35 * (2.0 * within) * (2.0 * within);
-            let gap = ((within.abs() - 0.42) / 0.08).clamp(0.0, 1.0);
+            let rounded = 1.0 - 0.25 * (2.0 * within) * (2.0 * within);
+            let gap = ((within.abs() - 0.45) / 0.05).clamp(0.0, 1.0);
             let front = (1.0 - across * across * 1.4).max(0.0);
-            let lower_teeth = wide * front * rounded * (0.06 * width).min(0.22 * span);
+            let lower_teeth = wide * front * rounded * (0.05 * width).min(0.2 * span);
             let y_first = (top.floor().max(0.0) as usize).max(y0.floor().max(0.0) as usize);
             let y_last = (bottom.ceil().max(0.0) as usize).min(n);
             for y in y_first..y_last {
@@ -1155,7 +1157,11 @@ impl Renderer {
                 let cavity = [46.0, 20.0, 24.0];
                 let tongue = [132.0, 60.0, 64.0];
                 let teeth = [226.0, 218.0, 206.0];
-                let lower = [220.0, 200.0, 176.0];
+                // The lower teeth as the upper ones, a shade darker in the jaw's shadow.
+                let lower = self
+                    .teeth
+                    .as_ref()
+                    .map_or([214.0, 202.0, 184.0], |t| t.colour.map(|c| 0.9 * c));
                 let mut c = cavity;
                 if t > 0.55 {
                     let k = ((t - 0.55) / 0.35).min(1.0);
@@ -1164,7 +1170,7 @@ impl Renderer {
                 if lower_teeth > 0.0 && from_bottom < lower_teeth {
                     // Soft top edge over one pixel; darker up in the upper jaw's shadow and in
                     // the gaps between teeth.
-                    let edge = (lower_teeth - from_bottom).min(1.0) * wide * (1.0 - 0.6 * gap);
+                    let edge = (lower_teeth - from_bottom).min(1.0) * wide * (1.0 - 0.35 * gap);
                     let light = 1.0 - 0.22 * (from_bottom / lower_teeth);
                     c = [0, 1, 2].map(|i| c[i] + edge * (lower[i] * light - c[i]));
                 }
@@ -1366,6 +1372,7 @@ fn find_teeth(portrait: &Frame, rest: &[[f32; 3]]) -> Option<Teeth> {
     let y1 = (polygon.iter().map(|p| p[1]).fold(f32::MIN, f32::max).ceil() as usize).min(h);
     let (mut top, mut bottom) = (Vec::new(), Vec::new());
     let (mut bright, mut count, mut widest) = (0.0f32, 0usize, 0.0f32);
+    let (mut colour, mut teeth_pixels) = ([0.0f32; 3], 0usize);
     for x in x0..x1 {
         let inside_rows: Vec<usize> = (y0..y1)
             .filter(|&y| inside(&polygon, x as f32 + 0.5, y as f32 + 0.5))
@@ -1377,17 +1384,26 @@ fn find_teeth(portrait: &Frame, rest: &[[f32; 3]]) -> Option<Teeth> {
         widest = widest.max(b - t);
         for &y in &inside_rows {
             let p = &portrait.rgb()[(y * w + x) * 3..(y * w + x) * 3 + 3];
-            bright += (f32::from(p[0]) + f32::from(p[1]) + f32::from(p[2])) / 3.0;
+            let level = (f32::from(p[0]) + f32::from(p[1]) + f32::from(p[2])) / 3.0;
+            bright += level;
             count += 1;
+            if level > 110.0 {
+                for (c, &v) in colour.iter_mut().zip(p) {
+                    *c += f32::from(v);
+                }
+                teeth_pixels += 1;
+            }
         }
         top.push(t);
         bottom.push(b);
     }
     let mean = bright / count.max(1) as f32;
+    let n = teeth_pixels.max(1) as f32;
     (widest >= 3.0 && mean > 110.0).then_some(Teeth {
         first_column: i64::try_from(x0).unwrap_or(i64::MAX),
         top,
         bottom,
+        colour: colour.map(|c| c / n),
     })
 }
 
