@@ -8,10 +8,10 @@
 //!   person layer leaves out); below the ears only what is close to the jaw (ears, the neck),
 //!   fading out so the neck bends and the shoulders stay still; the far border never moves;
 //! - **layers**, when the rig has a person mask (as `generate`'s does): the person's opacity
-//!   (the mask, widened a little, its edge softened outwards and tightened) and a background plate —
-//!   the framed portrait with the person filled in from the background around it — so what a
-//!   turning head uncovers is background, not a smear. Without a mask the picture is one sheet
-//!   and only the inner rings follow;
+//!   (the mask, widened a little, its edge softened outwards and tightened) and a background
+//!   plate — the framed portrait with the person filled in from the background around it — so
+//!   what a turning head uncovers is background, not a smear. Without a mask the picture is one
+//!   sheet and only the inner rings follow;
 //! - **triangles**: the face mesh's 852, the eyes as fans around their centre points, and strips
 //!   between the rings, each ring triangle marked by what its source holds (background only,
 //!   person only, or both); the mouth's fan is not textured — its interior is drawn;
