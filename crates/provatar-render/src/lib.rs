@@ -1232,7 +1232,7 @@ impl Renderer {
             }
             let (first, last) = (&lid[0], &lid[8]);
             let width = len(sub(*last, *first));
-            let thick = (0.025 * width).max(0.5);
+            let thick = (0.02 * width).max(0.5);
             let total: f32 = lid.windows(2).map(|w| len(sub(w[1], w[0]))).sum();
             if width < 2.0 || total <= 0.0 {
                 continue;
@@ -1279,7 +1279,7 @@ impl Renderer {
                     }
                     // Thicker in the middle of the lid, thin at the corners.
                     let half = thick * (0.35 + 0.9 * (std::f32::consts::PI * along).sin());
-                    let cover = (half + 0.5 - best).clamp(0.0, 1.0) * alpha * 0.75;
+                    let cover = (half + 0.5 - best).clamp(0.0, 1.0) * alpha * 0.6;
                     if cover <= 0.0 {
                         continue;
                     }

@@ -70,6 +70,10 @@ const SYNC_OFFSET_STEP: usize = 2;
 pub const HYPOTHESES: f64 = (TILE * TILE * MAX_CANDIDATES) as f64;
 /// Frames whose average sets the geometry before the rest are folded.
 const SYNC_FRAMES: usize = 8;
+/// When those frames choose another geometry than the unscaled tile, both are folded until
+/// this many frames, and the one the frames so far show better is kept: on heavily re-encoded
+/// copies (H.264 CRF 35) a wrong scale sometimes wins on eight frames.
+const SECOND_OPINION_FRAMES: usize = 100;
 /// Per-frame score above which a frame counts as marked (offset known: p ≤ 3.4e-4 per frame).
 const FRAME_Z: f32 = 4.0;
 /// Score a frame-index codeword needs before its index is trusted.
@@ -256,6 +260,9 @@ pub struct VideoDetector {
     sync: Vec<Vec<f32>>,
     chosen: Option<Candidate>,
     folds: Vec<Vec<f32>>,
+    /// The unscaled tile, folded alongside while the choice is open (see
+    /// [`SECOND_OPINION_FRAMES`]).
+    second: Option<(Candidate, Vec<Vec<f32>>)>,
     y: Vec<f32>,
     whitener: Whitener,
 }
@@ -278,6 +285,7 @@ impl VideoDetector {
             sync: Vec::new(),
             chosen: None,
             folds: Vec::new(),
+            second: None,
             y: Vec::new(),
             whitener: Whitener::default(),
         }
@@ -305,6 +313,13 @@ impl VideoDetector {
             self.whitener.run(&self.y, width, height, c.scale());
             self.folds
                 .push(fold(&self.whitener.white, width, height, c));
+            if let Some((n, folds)) = &mut self.second {
+                self.whitener.run(&self.y, width, height, n.scale());
+                folds.push(fold(&self.whitener.white, width, height, *n));
+                if folds.len() >= SECOND_OPINION_FRAMES {
+                    self.second_opinion();
+                }
+            }
         } else {
             self.sync.push(luma(frame.rgb()));
             if self.sync.len() == SYNC_FRAMES {
@@ -406,16 +421,43 @@ impl VideoDetector {
         if let Some(c) = best {
             self.chosen = Some(c);
             let whitener = &mut self.whitener;
-            self.folds = self
-                .sync
+            let mut fold_all = |c: Candidate| -> Vec<Vec<f32>> {
+                self.sync
+                    .iter()
+                    .map(|y| {
+                        whitener.run(y, width, height, c.scale());
+                        fold(&whitener.white, width, height, c)
+                    })
+                    .collect()
+            };
+            self.folds = fold_all(c);
+            // The unscaled tile: the geometry of every copy that kept the picture's size.
+            let native = candidates
                 .iter()
-                .map(|y| {
-                    whitener.run(y, width, height, c.scale());
-                    fold(&whitener.white, width, height, c)
-                })
-                .collect();
+                .find(|n| !n.mirrored && (n.period_x - native_period(width, height)).abs() < 0.5)
+                .copied();
+            if let Some(n) = native.filter(|n| *n != c) {
+                self.second = Some((n, fold_all(n)));
+            }
         }
         self.sync.clear();
+    }
+
+    /// Keeps whichever of the chosen geometry and the unscaled tile the frames so far show
+    /// better (by the best pilot score over all offsets of each).
+    fn second_opinion(&mut self) {
+        let Some((native, folds)) = self.second.take() else {
+            return;
+        };
+        let best = |folds: &[Vec<f32>]| {
+            search_offset(&cell_sums(&sum_folds(folds)), &self.pattern, 1)
+                .first()
+                .map_or(f32::NEG_INFINITY, |h| h.0)
+        };
+        if best(&folds) > best(&self.folds) {
+            self.chosen = Some(native);
+            self.folds = folds;
+        }
     }
 
     /// Frames pushed so far.
@@ -428,6 +470,7 @@ impl VideoDetector {
         if self.chosen.is_none() {
             self.settle();
         }
+        self.second_opinion();
         let Some(candidate) = self.chosen else {
             return Detection {
                 detected: false,
@@ -525,9 +568,14 @@ fn score_all(
 
 /// The geometric candidates for a frame size: the tile a frame of this size would carry,
 /// scaled over `[SCALE_MIN, SCALE_MAX]`, plus that tile mirrored.
+/// The unscaled tile's period in pixels for a picture of this size.
+#[expect(clippy::cast_precision_loss, reason = "a small size")]
+fn native_period(width: usize, height: usize) -> f32 {
+    (TILE * tile_step(width, height)) as f32
+}
+
 fn candidates(width: usize, height: usize) -> Vec<Candidate> {
-    #[expect(clippy::cast_precision_loss, reason = "a small size")]
-    let native = (TILE * tile_step(width, height)) as f32;
+    let native = native_period(width, height);
     #[expect(clippy::cast_precision_loss, reason = "a small size")]
     let short = width.min(height) as f32;
     let mut out = Vec::with_capacity(MAX_CANDIDATES);
