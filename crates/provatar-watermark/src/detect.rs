@@ -27,7 +27,9 @@
 //! enough to keep the fold within a quarter cell across the frame; unattacked frames carry
 //! 0.33–0.5, crops raise it) plus the unscaled tile mirrored, and keeps the one whose best pilot offset scores highest —
 //! scoring every fourth scale first, then the neighbours of the three best (the bound counts
-//! every candidate all the same, since which are scored depends on the picture).
+//! every candidate all the same, since which are scored depends on the picture). When that is
+//! not the unscaled tile, the unscaled tile is folded alongside for the first 100 frames and
+//! the better of the two kept (on heavily re-encoded copies a wrong scale can win on eight).
 //! Borders added by letterboxing whiten to zero and do not disturb it; a crop shifts the tile,
 //! which the offset search over the tile's positions finds. Rotation and anamorphic stretching
 //! are not searched.
@@ -253,7 +255,8 @@ impl Candidate {
 ///
 /// Feed frames in decoded order with [`push`](Self::push); [`finish`](Self::finish) reports. The
 /// first eight frames are kept (whitened) until the geometry is settled; after that each frame
-/// costs one whitening and one fold, and keeps 64 KiB (its folded tile) for the per-frame report.
+/// costs one whitening and one fold, and keeps 64 KiB (its folded tile) for the per-frame report
+/// (twice both, for the first 100 frames, when the geometry chosen is not the unscaled tile).
 pub struct VideoDetector {
     pattern: Pattern,
     size: Option<(u32, u32)>,
