@@ -187,6 +187,7 @@ fn generate_writes_a_video_that_verifies_and_plays() {
     let streams = p["streams"].as_array().unwrap();
     let video = streams.iter().find(|s| s["codec_type"] == "video").unwrap();
     assert_eq!(video["codec_name"], "h264");
+    assert_eq!(video["profile"], "Main", "{p:#}");
     assert_eq!(video["pix_fmt"], "yuv420p");
     assert_eq!(
         (video["width"].as_u64(), video["height"].as_u64()),

@@ -112,6 +112,9 @@ impl RawEncoder {
         p.bEnableSceneChangeDetect = false;
         p.bEnableBackgroundDetection = true;
         p.bEnableAdaptiveQuant = true;
+        // CABAC, Main profile's arithmetic entropy coder: about a tenth smaller than CAVLC at the
+        // same quantiser.
+        p.iEntropyCodingModeFlag = 1;
         p.iMinQp = (config.qp - 4).max(0);
         p.iMaxQp = (config.qp + 4).min(51);
         let layer = &mut p.sSpatialLayers[0];
@@ -119,7 +122,7 @@ impl RawEncoder {
         layer.iVideoHeight = config.height;
         layer.fFrameRate = config.fps;
         layer.iDLayerQp = config.qp;
-        layer.uiProfileIdc = openh264_sys2::PRO_BASELINE;
+        layer.uiProfileIdc = openh264_sys2::PRO_MAIN;
         layer.sSliceArgument.uiSliceMode = SM_SINGLE_SLICE;
         layer.sSliceArgument.uiSliceNum = 1;
         layer.bVideoSignalTypePresent = true;

@@ -88,7 +88,7 @@ fn ffprobe_accepts_our_plain_mp4() {
     let p = ffprobe(&path);
     let v = stream(&p, "video");
     assert_eq!(v["codec_name"], "h264");
-    assert_eq!(v["profile"], "Constrained Baseline");
+    assert_eq!(v["profile"], "Main");
     assert_eq!(
         (v["width"].as_u64(), v["height"].as_u64()),
         (Some(512), Some(512))

@@ -36,7 +36,7 @@ fn plain_mp4_round_trip_keeps_frames_quality_and_sync() {
         "fps {}",
         info.video.fps
     );
-    assert_eq!(info.video.profile.as_deref(), Some("baseline"));
+    assert_eq!(info.video.profile.as_deref(), Some("main"));
     let colour = info.video.colour.unwrap();
     assert_eq!(
         (
