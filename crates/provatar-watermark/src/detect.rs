@@ -76,6 +76,11 @@ const SYNC_FRAMES: usize = 8;
 /// this many frames, and the one the frames so far show better is kept: on heavily re-encoded
 /// copies (H.264 CRF 35) a wrong scale sometimes wins on eight frames.
 const SECOND_OPINION_FRAMES: usize = 100;
+/// Frames whose folded tiles are kept before the per-frame reports' offset is fixed; after
+/// that each frame is reported as it comes and its tile dropped, so a long video needs no more
+/// memory than this many tiles (16 MiB). Per-frame reports matter only where one frame alone
+/// scores ≥ 4, and then these frames together score ≥ 60: their best offset is the mark's.
+const LOCK_FRAMES: usize = 250;
 /// Per-frame score above which a frame counts as marked (offset known: p ≤ 3.4e-4 per frame).
 const FRAME_Z: f32 = 4.0;
 /// Score a frame-index codeword needs before its index is trusted.
@@ -255,14 +260,21 @@ impl Candidate {
 ///
 /// Feed frames in decoded order with [`push`](Self::push); [`finish`](Self::finish) reports. The
 /// first eight frames are kept (whitened) until the geometry is settled; after that each frame
-/// costs one whitening and one fold, and keeps 64 KiB (its folded tile) for the per-frame report
-/// (twice both, for the first 100 frames, when the geometry chosen is not the unscaled tile).
+/// costs one whitening and one fold (twice both, for the first 100 frames, when the geometry
+/// chosen is not the unscaled tile). The folded tiles (64 KiB each) are kept until 250 frames
+/// fix the offset of the per-frame reports; from then on each frame is reported as it comes, so
+/// an hour of video takes no more memory than ten seconds.
 pub struct VideoDetector {
     pattern: Pattern,
     size: Option<(u32, u32)>,
     sync: Vec<Vec<f32>>,
     chosen: Option<Candidate>,
     folds: Vec<Vec<f32>>,
+    /// Once [`LOCK_FRAMES`] frames are folded: the offset the per-frame reports use, the sum
+    /// of the tiles folded so far, and the reports of the frames whose tiles were dropped.
+    locked: Option<Locked>,
+    /// Frames held before the offset is fixed ([`LOCK_FRAMES`]; tests lower it).
+    lock_after: usize,
     /// The unscaled tile, folded alongside while the choice is open (see
     /// [`SECOND_OPINION_FRAMES`]).
     second: Option<(Candidate, Vec<Vec<f32>>)>,
@@ -270,11 +282,19 @@ pub struct VideoDetector {
     whitener: Whitener,
 }
 
+/// See [`VideoDetector::locked`].
+#[derive(Debug)]
+struct Locked {
+    offset: (usize, usize),
+    total: Vec<f32>,
+    reports: Vec<FrameReport>,
+}
+
 impl std::fmt::Debug for VideoDetector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VideoDetector")
             .field("size", &self.size)
-            .field("frames", &(self.sync.len() + self.folds.len()))
+            .field("frames", &self.frames())
             .finish_non_exhaustive()
     }
 }
@@ -288,6 +308,8 @@ impl VideoDetector {
             sync: Vec::new(),
             chosen: None,
             folds: Vec::new(),
+            locked: None,
+            lock_after: LOCK_FRAMES,
             second: None,
             y: Vec::new(),
             whitener: Whitener::default(),
@@ -301,7 +323,7 @@ impl VideoDetector {
             None => self.size = Some((w, h)),
             Some((want_w, want_h)) if (want_w, want_h) != (w, h) => {
                 return Err(DetectError::SizeChanged {
-                    frame: self.sync.len() + self.folds.len(),
+                    frame: self.frames(),
                     got_w: w,
                     got_h: h,
                     want_w,
@@ -314,14 +336,25 @@ impl VideoDetector {
         if let Some(c) = self.chosen {
             luma_into(frame.rgb(), &mut self.y);
             self.whitener.run(&self.y, width, height, c.scale());
-            self.folds
-                .push(fold(&self.whitener.white, width, height, c));
+            let folded = fold(&self.whitener.white, width, height, c);
+            if let Some(locked) = &mut self.locked {
+                let (ox, oy) = locked.offset;
+                locked
+                    .reports
+                    .push(frame_report(&folded, ox, oy, &self.pattern));
+                add_into(&mut locked.total, &folded);
+                return Ok(());
+            }
+            self.folds.push(folded);
             if let Some((n, folds)) = &mut self.second {
                 self.whitener.run(&self.y, width, height, n.scale());
                 folds.push(fold(&self.whitener.white, width, height, *n));
                 if folds.len() >= SECOND_OPINION_FRAMES {
                     self.second_opinion();
                 }
+            }
+            if self.second.is_none() && self.folds.len() >= self.lock_after {
+                self.lock();
             }
         } else {
             self.sync.push(luma(frame.rgb()));
@@ -463,9 +496,30 @@ impl VideoDetector {
         }
     }
 
+    /// Fixes the offset the per-frame reports use at the best one of the frames so far,
+    /// reports those frames and drops their tiles (see [`LOCK_FRAMES`]).
+    fn lock(&mut self) {
+        let total = sum_folds(&self.folds);
+        let (_, ox, oy) = search_offset(&cell_sums(&total), &self.pattern, 1)
+            .first()
+            .copied()
+            .unwrap_or((0.0, 0, 0));
+        let reports = self
+            .folds
+            .iter()
+            .map(|f| frame_report(f, ox, oy, &self.pattern))
+            .collect();
+        self.folds = Vec::new();
+        self.locked = Some(Locked {
+            offset: (ox, oy),
+            total,
+            reports,
+        });
+    }
+
     /// Frames pushed so far.
     pub fn frames(&self) -> usize {
-        self.sync.len() + self.folds.len()
+        self.sync.len() + self.folds.len() + self.locked.as_ref().map_or(0, |l| l.reports.len())
     }
 
     /// Tests for the mark over all frames and reads the payload.
@@ -488,7 +542,10 @@ impl VideoDetector {
                 geometry: None,
             };
         };
-        let total = sum_folds(&self.folds);
+        let (total, locked) = match self.locked.take() {
+            Some(l) => (l.total, Some((l.offset, l.reports))),
+            None => (sum_folds(&self.folds), None),
+        };
         let sums = cell_sums(&total);
         let ranked = search_offset(&sums, &self.pattern, 1);
         let (mut score, mut ox, mut oy) = ranked.first().copied().unwrap_or((0.0, 0, 0));
@@ -503,11 +560,22 @@ impl VideoDetector {
         }
         let p_value = p_value(score, content_id.is_some());
         let detected = p_value <= FALSE_POSITIVE_RATE;
-        let per_frame: Vec<FrameReport> = self
-            .folds
-            .iter()
-            .map(|f| frame_report(f, ox, oy, &self.pattern, content_id))
-            .collect();
+        // The offset fixed after the first frames, or the video's.
+        let mut per_frame: Vec<FrameReport> = match locked {
+            Some((_, reports)) => reports,
+            None => self
+                .folds
+                .iter()
+                .map(|f| frame_report(f, ox, oy, &self.pattern))
+                .collect(),
+        };
+        if let Some(id) = content_id {
+            for f in &mut per_frame {
+                #[expect(clippy::cast_precision_loss, reason = "bit counts")]
+                let accuracy = (64 - (id.get() ^ f.content_id_bits).count_ones()) as f32 / 64.0;
+                f.bit_accuracy = Some(accuracy);
+            }
+        }
         let frames_marked = per_frame.iter().filter(|f| f.marked).count();
         #[expect(clippy::cast_precision_loss, reason = "frame counts")]
         let bit_accuracy = content_id.map(|_| {
@@ -792,11 +860,15 @@ fn fold_maps(width: usize, height: usize, c: Candidate) -> (Vec<usize>, Vec<usiz
 fn sum_folds(folds: &[Vec<f32>]) -> Vec<f32> {
     let mut total = vec![0f32; TILE * TILE];
     for f in folds {
-        for (t, v) in total.iter_mut().zip(f) {
-            *t += v;
-        }
+        add_into(&mut total, f);
     }
     total
+}
+
+fn add_into(total: &mut [f32], fold: &[f32]) {
+    for (t, v) in total.iter_mut().zip(fold) {
+        *t += v;
+    }
 }
 
 /// Windowed cell sums at every fine-grid position: `out[v][u]` is the sum of the cell whose
@@ -888,13 +960,9 @@ fn bits_to_u64(bits: &[bool]) -> u64 {
     bits.iter().fold(0, |acc, &b| (acc << 1) | u64::from(b))
 }
 
-fn frame_report(
-    grid: &[f32],
-    ox: usize,
-    oy: usize,
-    pattern: &Pattern,
-    id: Option<ContentId>,
-) -> FrameReport {
+/// What one frame's folded tile shows at a tile offset (its bit accuracy is filled in once the
+/// video's content id is known).
+fn frame_report(grid: &[f32], ox: usize, oy: usize, pattern: &Pattern) -> FrameReport {
     let cells = cells_at(&cell_sums(grid), ox, oy);
     let (mut s, mut n) = (0f32, 0f32);
     for &(r, c, sign) in &pattern.pilot {
@@ -905,8 +973,6 @@ fn frame_report(
     let score = if n > 0.0 { s / n.sqrt() } else { 0.0 };
     let bits = decode_id(&cells, pattern).unwrap_or_default();
     let content_id_bits = bits_to_u64(bits.get(..64).unwrap_or(&[]));
-    #[expect(clippy::cast_precision_loss, reason = "bit counts")]
-    let bit_accuracy = id.map(|id| (64 - (id.get() ^ content_id_bits).count_ones()) as f32 / 64.0);
     let soft = soft_symbols(&cells, pattern, &pattern.index_cells);
     debug_assert_eq!(soft.len(), INDEX_SYMBOLS);
     let frame_index = ecc::decode(&soft, INDEX_BITS).and_then(|bits| {
@@ -927,7 +993,7 @@ fn frame_report(
         marked: score >= FRAME_Z,
         frame_index: frame_index.filter(|_| score >= FRAME_Z),
         content_id_bits,
-        bit_accuracy,
+        bit_accuracy: None,
     }
 }
 
@@ -1146,6 +1212,55 @@ mod tests {
         }
         let black = Frame::black(128, 128).unwrap();
         assert!(!detect_frame(&black, &key).detected);
+    }
+
+    /// `frames` pictures of 256×256 carrying indices `indices`.
+    fn marked_video(indices: impl Iterator<Item = u32>) -> Vec<Frame> {
+        let key = Key::public();
+        let mut embedder = Embedder::new(&key);
+        indices
+            .map(|i| {
+                let mut f = picture(256, 256, 11 + i % 3);
+                embedder.embed(&mut f, &payload(i)).unwrap();
+                f
+            })
+            .collect()
+    }
+
+    fn detect_with_lock(frames: &[Frame], lock_after: usize) -> (Detection, usize) {
+        let mut v = VideoDetector::new(&Key::public());
+        v.lock_after = lock_after;
+        let mut held = 0;
+        for f in frames {
+            v.push(f).unwrap();
+            held = held.max(v.folds.len() + v.sync.len());
+        }
+        assert_eq!(v.frames(), frames.len());
+        (v.finish(), held)
+    }
+
+    #[test]
+    fn a_long_video_is_reported_frame_by_frame_once_the_offset_is_fixed() {
+        // 0..20, then 24..40 (four frames cut).
+        let frames = marked_video((0..20).chain(24..40));
+        let (whole, held_whole) = detect_with_lock(&frames, usize::MAX);
+        let (locked, held_locked) = detect_with_lock(&frames, 12);
+        assert_eq!(held_whole, frames.len());
+        assert!(held_locked <= 12, "{held_locked} tiles held");
+        assert!(whole.detected && locked.detected);
+        assert_eq!(locked.content_id, whole.content_id);
+        assert_eq!(locked.score, whole.score);
+        assert_eq!(locked.per_frame.len(), frames.len());
+        for (a, b) in locked.per_frame.iter().zip(&whole.per_frame) {
+            assert_eq!(a.frame_index, b.frame_index);
+            assert!((a.score - b.score).abs() < 1e-3, "{} vs {}", a.score, b.score);
+            assert_eq!(a.bit_accuracy, b.bit_accuracy);
+        }
+        // The cut after the lock is found all the same.
+        assert_eq!(locked.frame_anomalies, whole.frame_anomalies);
+        assert_eq!(locked.frame_anomalies.len(), 1, "{:?}", locked.frame_anomalies);
+        let cut = &locked.frame_anomalies[0];
+        assert_eq!((cut.frame, cut.kind), (20, AnomalyKind::Cut));
     }
 
     #[test]
