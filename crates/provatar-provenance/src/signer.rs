@@ -51,6 +51,12 @@ impl Signer {
     /// # Errors
     /// A missing or malformed key or chain, naming the file (never its content).
     pub fn from_dir(dir: &Path) -> Result<Self> {
+        if dir.is_file() {
+            return Err(Error::io(dir)(std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                "a signer is the directory that holds signer.key and signer-chain.pem, not a file",
+            )));
+        }
         Self::from_files(&dir.join("signer-chain.pem"), &dir.join("signer.key"))
     }
 

@@ -238,6 +238,14 @@ fn signer_problems_are_refused_and_leave_no_output() {
     // A chain file without a certificate.
     let err = Signer::from_files(&bad, &repo().join("keys/dev/signer.key")).unwrap_err();
     assert!(matches!(err, Error::SignerChain { .. }), "{err}");
+    // The key file given where the signer's directory belongs: said so, with the file's name
+    // and not its content.
+    let err = Signer::from_dir(&repo().join("keys/dev/signer.key")).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("signer.key: a signer is the directory") && !text.contains("PRIVATE"),
+        "{text}"
+    );
 }
 
 /// A leaf (with `eku`, valid `from..until` years) under a fresh CA, as (chain PEM, key PEM).
