@@ -1253,12 +1253,22 @@ mod tests {
         assert_eq!(locked.per_frame.len(), frames.len());
         for (a, b) in locked.per_frame.iter().zip(&whole.per_frame) {
             assert_eq!(a.frame_index, b.frame_index);
-            assert!((a.score - b.score).abs() < 1e-3, "{} vs {}", a.score, b.score);
+            assert!(
+                (a.score - b.score).abs() < 1e-3,
+                "{} vs {}",
+                a.score,
+                b.score
+            );
             assert_eq!(a.bit_accuracy, b.bit_accuracy);
         }
         // The cut after the lock is found all the same.
         assert_eq!(locked.frame_anomalies, whole.frame_anomalies);
-        assert_eq!(locked.frame_anomalies.len(), 1, "{:?}", locked.frame_anomalies);
+        assert_eq!(
+            locked.frame_anomalies.len(),
+            1,
+            "{:?}",
+            locked.frame_anomalies
+        );
         let cut = &locked.frame_anomalies[0];
         assert_eq!((cut.frame, cut.kind), (20, AnomalyKind::Cut));
     }
