@@ -1249,7 +1249,11 @@ mod tests {
         assert!(held_locked <= 12, "{held_locked} tiles held");
         assert!(whole.detected && locked.detected);
         assert_eq!(locked.content_id, whole.content_id);
-        assert_eq!(locked.score, whole.score);
+        assert_eq!(
+            locked.score.to_bits(),
+            whole.score.to_bits(),
+            "same sum, same order"
+        );
         assert_eq!(locked.per_frame.len(), frames.len());
         for (a, b) in locked.per_frame.iter().zip(&whole.per_frame) {
             assert_eq!(a.frame_index, b.frame_index);
