@@ -475,7 +475,8 @@ impl Renderer {
                     reason = "a few pixels"
                 )]
                 let grow = (GROW_MASK * face_height).round().max(1.0) as usize;
-                let alpha = plate::opacity(m.alpha(), sw_px, sh_px, grow);
+                let mut alpha = plate::opacity(m.alpha(), sw_px, sh_px, grow);
+                plate::drop_backdrop(&mut alpha, m.alpha(), portrait.rgb(), sw_px, sh_px);
                 let (lo, hi) = plate::extremes(&alpha, sw_px, sh_px);
                 [alpha, lo, hi]
             });
