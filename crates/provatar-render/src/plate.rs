@@ -472,7 +472,44 @@ fn sample(px: &[[f32; 4]], w: usize, h: usize, x: f32, y: f32) -> [f32; 4] {
 
 #[cfg(test)]
 mod tests {
-    use super::{Cover, add_grain, cover, extremes, inpaint, opacity};
+    use super::{Cover, add_grain, cover, drop_backdrop, extremes, inpaint, opacity};
+
+    #[test]
+    fn the_margin_keeps_a_missed_wisp_but_not_the_backdrop() {
+        // A pale backdrop (a gradient), a dark head the mask is sure of (x < 20), and a dark
+        // wisp at x 22..24, y 10..14, that the mask missed.
+        let (w, h) = (48usize, 24usize);
+        let wisp = |x: usize, y: usize| (22..24).contains(&x) && (10..14).contains(&y);
+        let mut rgb = Vec::with_capacity(w * h * 3);
+        let mut mask = Vec::with_capacity(w * h);
+        for y in 0..h {
+            for x in 0..w {
+                let head = x < 20;
+                let g = if head || wisp(x, y) {
+                    60
+                } else {
+                    200 + u8::try_from(x / 4).unwrap_or(0)
+                };
+                rgb.extend([g, g, g]);
+                mask.push(if head { 255 } else { 0 });
+            }
+        }
+        let before = opacity(&mask, w, h, 6);
+        let mut after = before.clone();
+        drop_backdrop(&mut after, &mask, &rgb, w, h);
+        let at = |v: &[u8], x: usize, y: usize| v[y * w + x];
+        // The head is untouched, the wisp stays in the layer, the backdrop beside it leaves.
+        assert_eq!(at(&after, 10, 12), 255);
+        assert!(
+            at(&before, 23, 12) > 200 && at(&after, 23, 12) > 150,
+            "{}",
+            at(&after, 23, 12)
+        );
+        assert!(at(&before, 23, 3) > 100, "{}", at(&before, 23, 3));
+        assert!(at(&after, 23, 3) < 20, "{}", at(&after, 23, 3));
+        // Nothing gains opacity.
+        assert!(before.iter().zip(&after).all(|(b, a)| a <= b));
+    }
 
     #[test]
     fn a_filled_hole_takes_the_grain_around_it() {
