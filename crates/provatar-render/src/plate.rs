@@ -46,13 +46,24 @@ pub(crate) fn opacity(mask: &[u8], width: usize, height: usize, grow: usize) -> 
         }
     }
     let soft = box_blur(&grown, width, height, grow);
-    let (lo, hi) = (f32::from(BACKGROUND_TO), f32::from(PERSON_FROM));
     soft.iter()
-        .map(|&m| {
-            let t = ((f32::from(m) - lo) / (hi - lo)).clamp(0.0, 1.0);
-            (255.0 * t * t * (3.0 - 2.0 * t)).round() as u8
-        })
+        .map(|&m| (255.0 * sure_of_person(m)).round() as u8)
         .collect()
+}
+
+/// 0 at or under `lo`, 1 at or over `hi`, smooth (cubic) between.
+fn smoothstep(v: f32, lo: f32, hi: f32) -> f32 {
+    let t = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
+    t * t * (3.0 - 2.0 * t)
+}
+
+/// How sure a mask value makes the person: 0 at [`BACKGROUND_TO`], 1 from [`PERSON_FROM`].
+fn sure_of_person(mask: u8) -> f32 {
+    smoothstep(
+        f32::from(mask),
+        f32::from(BACKGROUND_TO),
+        f32::from(PERSON_FROM),
+    )
 }
 
 /// Backdrop colour differences (largest channel, of 255) under which a pixel of the margin
@@ -86,10 +97,6 @@ pub(crate) fn drop_backdrop(
         return;
     }
     let behind = inpaint(rgb, &known, width, height);
-    let smooth = |v: f32, lo: f32, hi: f32| {
-        let t = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
-        t * t * (3.0 - 2.0 * t)
-    };
     let keep: Vec<u8> = (0..width * height)
         .map(|i| {
             if alpha[i] == 0 || mask[i] >= PERSON_FROM {
@@ -98,12 +105,8 @@ pub(crate) fn drop_backdrop(
             let diff = (0..3)
                 .map(|c| f32::from(rgb[i * 3 + c].abs_diff(behind[i * 3 + c])))
                 .fold(0f32, f32::max);
-            let sure = smooth(
-                f32::from(mask[i]),
-                f32::from(BACKGROUND_TO),
-                f32::from(PERSON_FROM),
-            );
-            (255.0 * smooth(diff, BACKDROP_TO, PERSON_OVER).max(sure)).round() as u8
+            let differs = smoothstep(diff, BACKDROP_TO, PERSON_OVER);
+            (255.0 * differs.max(sure_of_person(mask[i]))).round() as u8
         })
         .collect();
     // Grain and JPEG noise should not speckle the edge.
