@@ -2,13 +2,17 @@
 //!
 //! # The test and its false-positive rate
 //!
-//! After the frames are whitened and folded onto one tile (see [`VideoDetector`]), each pilot
-//! cell gives a windowed sum `g_c`; the statistic at a tile offset `o` is
-//! `z(o) = Σ s_c g_c(o) / sqrt(Σ g_c(o)²)`, with `s_c` the key's signs. For a video that does
+//! After the frames are whitened and summed (see [`VideoDetector`]), each pilot cell gives a
+//! value `g_c`; the statistic at a tile offset `o` is `z(o) = Σ s_c g_c(o) / sqrt(Σ g_c(o)²)`,
+//! with `s_c` the key's signs. The offset is found on the sums folded onto one tile (`g_c` the
+//! windowed sum of every copy of the cell); the video's score and content id are then read
+//! from each copy of each cell against the mark's predicted response there (`blocks`), which
+//! keeps a few copies on the background's edges from drowning the rest. For a video that does
 //! not carry this key's mark — unmarked, or marked under another key — the signs are
-//! independent of the pictures (they come from SHA-256 of the key), so given the pictures
-//! `Σ s_c g_c` is a sum of independent symmetric ±`g_c` terms and Hoeffding's inequality gives
-//! `P(z ≥ t) ≤ exp(−t²/2)` exactly, whatever the pictures are. The detector tries
+//! independent of the pictures (they come from SHA-256 of the key), and either kind of `g_c` is
+//! a function of the pictures alone, so given the pictures `Σ s_c g_c` is a sum of independent
+//! symmetric ±`g_c` terms and Hoeffding's inequality gives `P(z ≥ t) ≤ exp(−t²/2)` exactly,
+//! whatever the pictures are. The detector tries
 //! [`HYPOTHESES`] (offsets × scale candidates) and reports the union bound
 //! `p = HYPOTHESES · exp(−z²/2)`; a video is "detected" when `p ≤ FALSE_POSITIVE_RATE` (1e-9),
 //! i.e. `z ≥ 8.44`. When the content id decodes — the first of the 64 likeliest words (list
@@ -36,6 +40,7 @@
 
 use provatar_types::{ContentId, Frame};
 
+use crate::blocks::Accumulator;
 use crate::ecc;
 use crate::embed::{relative_gain, tile_step};
 use crate::filter::{BoxScratch, add_units, box_rows, luma, luma_into};
@@ -263,21 +268,24 @@ impl Candidate {
 /// costs one whitening and one fold (twice both, for the first 100 frames, when the geometry
 /// chosen is not the unscaled tile). The folded tiles (64 KiB each) are kept until 250 frames
 /// fix the offset of the per-frame reports; from then on each frame is reported as it comes, so
-/// an hour of video takes no more memory than ten seconds.
+/// an hour of video takes no more memory than ten seconds. Besides, the sum of every frame is
+/// kept unfolded (one value per fine-grid unit of the frame, and the mark's predicted response
+/// per unit: 512 KiB at 512×512), from which the video's score and content id are read.
 pub struct VideoDetector {
     pattern: Pattern,
     size: Option<(u32, u32)>,
     sync: Vec<Vec<f32>>,
-    chosen: Option<Candidate>,
+    /// The geometry chosen, and the sums of every frame under it.
+    chosen: Option<(Candidate, Accumulator)>,
     folds: Vec<Vec<f32>>,
-    /// Once [`LOCK_FRAMES`] frames are folded: the offset the per-frame reports use, the sum
-    /// of the tiles folded so far, and the reports of the frames whose tiles were dropped.
+    /// Once [`LOCK_FRAMES`] frames are folded: the offset the per-frame reports use and the
+    /// reports of the frames whose tiles were dropped.
     locked: Option<Locked>,
     /// Frames held before the offset is fixed ([`LOCK_FRAMES`]; tests lower it).
     lock_after: usize,
     /// The unscaled tile, folded alongside while the choice is open (see
     /// [`SECOND_OPINION_FRAMES`]).
-    second: Option<(Candidate, Vec<Vec<f32>>)>,
+    second: Option<(Candidate, Vec<Vec<f32>>, Accumulator)>,
     y: Vec<f32>,
     whitener: Whitener,
 }
@@ -286,7 +294,6 @@ pub struct VideoDetector {
 #[derive(Debug)]
 struct Locked {
     offset: (usize, usize),
-    total: Vec<f32>,
     reports: Vec<FrameReport>,
 }
 
@@ -333,22 +340,21 @@ impl VideoDetector {
             Some(_) => {}
         }
         let (width, height) = (w as usize, h as usize);
-        if let Some(c) = self.chosen {
+        if let Some((c, acc)) = &mut self.chosen {
             luma_into(frame.rgb(), &mut self.y);
             self.whitener.run(&self.y, width, height, c.scale());
-            let folded = fold(&self.whitener.white, width, height, c);
+            let folded = acc.add(&self.whitener, &self.y);
             if let Some(locked) = &mut self.locked {
                 let (ox, oy) = locked.offset;
                 locked
                     .reports
                     .push(frame_report(&folded, ox, oy, &self.pattern));
-                add_into(&mut locked.total, &folded);
                 return Ok(());
             }
             self.folds.push(folded);
-            if let Some((n, folds)) = &mut self.second {
+            if let Some((n, folds, acc)) = &mut self.second {
                 self.whitener.run(&self.y, width, height, n.scale());
-                folds.push(fold(&self.whitener.white, width, height, *n));
+                folds.push(acc.add(&self.whitener, &self.y));
                 if folds.len() >= SECOND_OPINION_FRAMES {
                     self.second_opinion();
                 }
@@ -455,25 +461,30 @@ impl VideoDetector {
             .max_by(|a, b| a.1.total_cmp(b.1))
             .map(|(i, _)| candidates[i]);
         if let Some(c) = best {
-            self.chosen = Some(c);
             let whitener = &mut self.whitener;
-            let mut fold_all = |c: Candidate| -> Vec<Vec<f32>> {
-                self.sync
+            let mut fold_all = |c: Candidate| -> (Vec<Vec<f32>>, Accumulator) {
+                let mut acc = Accumulator::new(width, height, c);
+                let folds = self
+                    .sync
                     .iter()
                     .map(|y| {
                         whitener.run(y, width, height, c.scale());
-                        fold(&whitener.white, width, height, c)
+                        acc.add(whitener, y)
                     })
-                    .collect()
+                    .collect();
+                (folds, acc)
             };
-            self.folds = fold_all(c);
+            let (folds, acc) = fold_all(c);
+            self.folds = folds;
+            self.chosen = Some((c, acc));
             // The unscaled tile: the geometry of every copy that kept the picture's size.
             let native = candidates
                 .iter()
                 .find(|n| !n.mirrored && (n.period_x - native_period(width, height)).abs() < 0.5)
                 .copied();
             if let Some(n) = native.filter(|n| *n != c) {
-                self.second = Some((n, fold_all(n)));
+                let (folds, acc) = fold_all(n);
+                self.second = Some((n, folds, acc));
             }
         }
         self.sync.clear();
@@ -482,7 +493,7 @@ impl VideoDetector {
     /// Keeps whichever of the chosen geometry and the unscaled tile the frames so far show
     /// better (by the best pilot score over all offsets of each).
     fn second_opinion(&mut self) {
-        let Some((native, folds)) = self.second.take() else {
+        let Some((native, folds, acc)) = self.second.take() else {
             return;
         };
         let best = |folds: &[Vec<f32>]| {
@@ -491,7 +502,7 @@ impl VideoDetector {
                 .map_or(f32::NEG_INFINITY, |h| h.0)
         };
         if best(&folds) > best(&self.folds) {
-            self.chosen = Some(native);
+            self.chosen = Some((native, acc));
             self.folds = folds;
         }
     }
@@ -512,7 +523,6 @@ impl VideoDetector {
         self.folds = Vec::new();
         self.locked = Some(Locked {
             offset: (ox, oy),
-            total,
             reports,
         });
     }
@@ -528,7 +538,7 @@ impl VideoDetector {
             self.settle();
         }
         self.second_opinion();
-        let Some(candidate) = self.chosen else {
+        let Some((candidate, acc)) = self.chosen.take() else {
             return Detection {
                 detected: false,
                 content_id: None,
@@ -542,21 +552,27 @@ impl VideoDetector {
                 geometry: None,
             };
         };
-        let (total, locked) = match self.locked.take() {
-            Some(l) => (l.total, Some((l.offset, l.reports))),
-            None => (sum_folds(&self.folds), None),
-        };
-        let sums = cell_sums(&total);
-        let ranked = search_offset(&sums, &self.pattern, 1);
-        let (mut score, mut ox, mut oy) = ranked.first().copied().unwrap_or((0.0, 0, 0));
-        // Try to read the id at the best offsets that could pass the decoded-id threshold.
+        let locked = self.locked.take().map(|l| (l.offset, l.reports));
+        // The offset from the folded sums; the score and the id from the blocks read against
+        // their predicted response (see `blocks`), at the best few offsets.
+        let ranked = search_offset(&cell_sums(&acc.folded()), &self.pattern, 1);
+        let (mut score, mut ox, mut oy) = (f32::NEG_INFINITY, 0, 0);
         let mut content_id = None;
-        for &(z, x, y) in ranked.iter().filter(|h| h.0 >= decoded_threshold()) {
-            let cells = cells_at(&sums, x, y);
-            if let Some(id) = read_id(&cells, &self.pattern) {
+        for &(_, x, y) in &ranked {
+            let cells = acc.robust_cells(x, y);
+            let z = pilot_score(&cells, &self.pattern);
+            if z >= decoded_threshold()
+                && let Some(id) = read_id(&cells, &self.pattern)
+            {
                 (score, ox, oy, content_id) = (z, x, y, Some(id));
                 break;
             }
+            if z > score {
+                (score, ox, oy) = (z, x, y);
+            }
+        }
+        if score == f32::NEG_INFINITY {
+            score = 0.0;
         }
         let p_value = p_value(score, content_id.is_some());
         let detected = p_value <= FALSE_POSITIVE_RATE;
@@ -960,17 +976,22 @@ fn bits_to_u64(bits: &[bool]) -> u64 {
     bits.iter().fold(0, |acc, &b| (acc << 1) | u64::from(b))
 }
 
-/// What one frame's folded tile shows at a tile offset (its bit accuracy is filled in once the
-/// video's content id is known).
-fn frame_report(grid: &[f32], ox: usize, oy: usize, pattern: &Pattern) -> FrameReport {
-    let cells = cells_at(&cell_sums(grid), ox, oy);
+/// The pilot statistic `Σ s_c g_c / sqrt(Σ g_c²)` of `GRID × GRID` cell values (row-major).
+fn pilot_score(cells: &[f32], pattern: &Pattern) -> f32 {
     let (mut s, mut n) = (0f32, 0f32);
     for &(r, c, sign) in &pattern.pilot {
         let g = cells[usize::from(r) * GRID + usize::from(c)];
         s += sign * g;
         n += g * g;
     }
-    let score = if n > 0.0 { s / n.sqrt() } else { 0.0 };
+    if n > 0.0 { s / n.sqrt() } else { 0.0 }
+}
+
+/// What one frame's folded tile shows at a tile offset (its bit accuracy is filled in once the
+/// video's content id is known).
+fn frame_report(grid: &[f32], ox: usize, oy: usize, pattern: &Pattern) -> FrameReport {
+    let cells = cells_at(&cell_sums(grid), ox, oy);
+    let score = pilot_score(&cells, pattern);
     let bits = decode_id(&cells, pattern).unwrap_or_default();
     let content_id_bits = bits_to_u64(bits.get(..64).unwrap_or(&[]));
     let soft = soft_symbols(&cells, pattern, &pattern.index_cells);
@@ -1237,6 +1258,59 @@ mod tests {
         }
         assert_eq!(v.frames(), frames.len());
         (v.finish(), held)
+    }
+
+    /// A copy of the tile that the picture drives hard against the mark (here every pilot cell
+    /// of the top-left copy painted against its sign, as a textured backdrop does by chance)
+    /// outweighs the other three copies in the folded sums, not in the blocks read against the
+    /// mark's predicted response.
+    #[test]
+    fn a_copy_driven_against_the_mark_counts_no_more_than_one_that_reached_it() {
+        let key = Key::public();
+        let pattern = Pattern::new(&key);
+        let mut frame = picture(512, 512, 4);
+        Embedder::new(&key).embed(&mut frame, &payload(1)).unwrap();
+        let clean = frame.clone();
+        let mut rgb = frame.rgb().to_vec();
+        for &(r, c, sign) in &pattern.pilot {
+            let (r, c) = (usize::from(r), usize::from(c));
+            for y in r * 8..r * 8 + 8 {
+                for x in c * 8..c * 8 + 8 {
+                    for v in &mut rgb[(y * 512 + x) * 3..][..3] {
+                        *v = (f32::from(*v) - sign * 24.0).clamp(0.0, 255.0) as u8;
+                    }
+                }
+            }
+        }
+        let damaged = Frame::from_rgb(512, 512, rgb).unwrap();
+        let native = candidates(512, 512)
+            .into_iter()
+            .find(|c| !c.mirrored && (c.period_x - 256.0).abs() < 0.5)
+            .unwrap();
+        // Both scores at the tile's true offset.
+        let scores = |f: &Frame| {
+            let mut whitener = Whitener::default();
+            let y = luma(f.rgb());
+            whitener.run(&y, 512, 512, native.scale());
+            let mut acc = Accumulator::new(512, 512, native);
+            let tile = acc.add(&whitener, &y);
+            (
+                pilot_score(&cells_at(&cell_sums(&tile), 0, 0), &pattern),
+                pilot_score(&acc.robust_cells(0, 0), &pattern),
+            )
+        };
+        let (clean_folded, clean_blocks) = scores(&clean);
+        let (folded, blocks) = scores(&damaged);
+        eprintln!("clean: folded {clean_folded} blocks {clean_blocks}; damaged: {folded} {blocks}");
+        assert!(
+            clean_folded > 6.0 && clean_blocks > clean_folded,
+            "{clean_folded} {clean_blocks}"
+        );
+        assert!(
+            folded < 0.0,
+            "the damaged copy outweighs the rest when folded: {folded}"
+        );
+        assert!(blocks > 0.6 * clean_blocks, "{blocks} of {clean_blocks}");
     }
 
     #[test]

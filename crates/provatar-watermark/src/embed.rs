@@ -442,7 +442,7 @@ fn visibility(activity: f32) -> f32 {
 
 /// Strength in luma levels at a pixel of local activity `activity` and luma `luma`: the
 /// perceptual mask.
-fn mask(activity: f32, luma: f32) -> f32 {
+pub(crate) fn mask(activity: f32, luma: f32) -> f32 {
     // Near black or white the change would clip (and shows as speckle): fade out.
     let headroom = (luma.min(255.0 - luma) / 12.0).clamp(0.15, 1.0);
     BASE * relative_gain(activity) * headroom

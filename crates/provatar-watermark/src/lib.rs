@@ -30,6 +30,7 @@
 
 pub mod ecc;
 
+mod blocks;
 mod detect;
 mod embed;
 mod filter;
