@@ -23,7 +23,7 @@
 //! (no key sign enters them), so the detector's sign-flip argument applies to them as it
 //! does to the plain sums.
 
-use crate::detect::{Candidate, Whitener};
+use crate::detect::{Candidate, Whitener, unit_map};
 use crate::embed::mask;
 use crate::pattern::{CELL, GRID, TILE, WINDOW};
 
@@ -52,23 +52,8 @@ pub(crate) struct Accumulator {
 impl Accumulator {
     /// An empty sum for pictures of `width × height` under geometry `c`.
     pub(crate) fn new(width: usize, height: usize, c: Candidate) -> Self {
-        let map = |n: usize, period: f32| -> Vec<usize> {
-            let scale = TILE as f32 / period;
-            (0..n)
-                .map(|i| {
-                    #[expect(
-                        clippy::cast_possible_truncation,
-                        clippy::cast_sign_loss,
-                        reason = "floor of a non-negative value"
-                    )]
-                    {
-                        (((i as f32) + 0.5) * scale).floor() as usize
-                    }
-                })
-                .collect()
-        };
-        let u_of = map(width, c.period_x);
-        let v_of = map(height, c.period_y);
+        let u_of = unit_map(width, c.period_x);
+        let v_of = unit_map(height, c.period_y);
         let units_x = u_of.last().map_or(0, |u| u + 1);
         let units_y = v_of.last().map_or(0, |v| v + 1);
         Self {

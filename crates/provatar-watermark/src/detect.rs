@@ -851,18 +851,31 @@ pub(crate) fn fold(white: &[f32], width: usize, height: usize, c: Candidate) -> 
     grid
 }
 
+/// The fine-grid unit, not folded, of each of `n` pixels along an axis with tile period
+/// `period` pixels.
+pub(crate) fn unit_map(n: usize, period: f32) -> Vec<usize> {
+    let scale = TILE as f32 / period;
+    (0..n)
+        .map(|i| {
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "floor of a non-negative value"
+            )]
+            {
+                (((i as f32) + 0.5) * scale).floor() as usize
+            }
+        })
+        .collect()
+}
+
 /// Where each column and each row of a frame lands on the fine grid under a candidate.
 fn fold_maps(width: usize, height: usize, c: Candidate) -> (Vec<usize>, Vec<usize>) {
     let map = |n: usize, period: f32, mirrored: bool| -> Vec<usize> {
-        let scale = TILE as f32 / period;
-        (0..n)
-            .map(|i| {
-                #[expect(
-                    clippy::cast_possible_truncation,
-                    clippy::cast_sign_loss,
-                    reason = "floor of a non-negative value"
-                )]
-                let u = (((i as f32) + 0.5) * scale).floor() as usize % TILE;
+        unit_map(n, period)
+            .into_iter()
+            .map(|u| {
+                let u = u % TILE;
                 if mirrored { TILE - 1 - u } else { u }
             })
             .collect()
