@@ -9,6 +9,7 @@
 
 mod analyze;
 mod contract;
+mod framing;
 mod gate;
 mod generate;
 mod motion;

@@ -268,6 +268,11 @@ fn marked_video_survives_reencoding_scaling_cropping_and_levels() {
         ffmpeg(&args);
         let out = provatar(&["watermark", "detect", path_str(&attacked), "--json"]);
         let report = json(&out);
+        // The margin, for BENCHMARKS.md (run with --nocapture): the bound is z 5.93 (p 1e-9).
+        eprintln!(
+            "{name}: z {}, p {}, bit accuracy {}",
+            report["score"], report["p_value"], report["bit_accuracy"]
+        );
         let anomalies = report["frame_anomalies"].as_array().map_or(0, Vec::len);
         if out.status.code() != Some(0) || report["content_id"] != id || anomalies > 0 {
             failed.push(format!(
@@ -291,6 +296,7 @@ fn marked_video_survives_reencoding_scaling_cropping_and_levels() {
     drop(file);
     let out = provatar(&["watermark", "detect", path_str(&jpeg), "--json"]);
     let report = json(&out);
+    eprintln!("jpeg50: z {}, p {}", report["score"], report["p_value"]);
     if out.status.code() != Some(0) || report["content_id"] != id {
         failed.push(format!(
             "jpeg50: exit {:?}, score {}",

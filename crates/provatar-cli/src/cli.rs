@@ -69,6 +69,10 @@ pub(crate) enum Emotion {
 }
 
 #[derive(Debug, Args)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent command-line switches"
+)]
 pub(crate) struct GenerateArgs {
     /// The portrait (PNG, JPEG or WebP).
     #[arg(long)]
@@ -127,6 +131,10 @@ pub(crate) struct GenerateArgs {
     /// No progress bar.
     #[arg(long)]
     pub(crate) quiet: bool,
+    /// Print the generation report (video, content id, frames, manifest, framing, seconds per
+    /// stage) as one JSON object on stdout. Not with `--stream`.
+    #[arg(long, conflicts_with = "stream")]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

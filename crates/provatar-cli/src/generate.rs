@@ -53,7 +53,73 @@ pub(crate) fn run(args: &GenerateArgs) -> anyhow::Result<Status> {
                 .with_context(|| format!("cannot write {}", path.display()))
         })?;
     }
+    if args.json {
+        crate::print_json(&GenerationReport::new(&done))?;
+    }
     Ok(Status::Success)
+}
+
+/// `generate --json`: what was made, and how (one line on stdout).
+#[derive(Serialize)]
+struct GenerationReport<'a> {
+    video: String,
+    content_id: String,
+    frames: usize,
+    fps: u32,
+    manifest: String,
+    framing: FramingReport,
+    seconds_per_stage: &'a provatar::StageTimes,
+}
+
+impl<'a> GenerationReport<'a> {
+    fn new(done: &'a Generated) -> Self {
+        Self {
+            video: done.out.display().to_string(),
+            content_id: done.content_id.to_string(),
+            frames: done.frames,
+            fps: done.fps,
+            manifest: done.manifest_path.display().to_string(),
+            framing: FramingReport::from(done.framing),
+            seconds_per_stage: &done.times,
+        }
+    }
+}
+
+/// How the frames hold the face (issue 25): the share of the frame's height it fills, as asked
+/// and as framed; where its centre sits; whether the portrait made it tighter or moved.
+#[derive(Serialize)]
+struct FramingReport {
+    requested_face_share: f32,
+    face_share: f32,
+    face_at: [f32; 2],
+    tightened: bool,
+    moved: bool,
+}
+
+impl From<provatar::render::Framing> for FramingReport {
+    fn from(f: provatar::render::Framing) -> Self {
+        let round = |v: f32| (v * 1000.0).round() / 1000.0;
+        Self {
+            requested_face_share: round(f.requested),
+            face_share: round(f.face_share),
+            face_at: f.face_at.map(round),
+            tightened: f.tightened(),
+            moved: f.moved(),
+        }
+    }
+}
+
+/// The line that says the face is framed tighter than asked, and how to get the framing that
+/// fits (`head_distance` is the one asked for).
+fn framing_notice(f: &provatar::render::Framing, head_distance: f32) -> Option<String> {
+    f.tightened().then(|| {
+        format!(
+            "provatar: framed tighter than asked: the face fills {:.0} % of the frame's height (asked {:.0} %), as the portrait holds too little picture around it; --head-distance {:.2} asks for what fits",
+            100.0 * f.face_share,
+            100.0 * f.requested,
+            head_distance * f.requested / f.face_share
+        )
+    })
 }
 
 /// `generate --stream`: a live session fed from the audio file at real-time pace (or stdin).
@@ -98,6 +164,9 @@ fn run_stream(
         recording: Some(args.out.clone()),
     };
     let session = provatar::StreamSession::open(&request).context("the stream was not started")?;
+    if let Some(line) = framing_notice(&session.framing(), request.controls.head_distance) {
+        eprintln!("{line}");
+    }
     if !to_stdout {
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create the segment directory {}", dir.display()))?;
@@ -185,6 +254,9 @@ fn run_pipeline(request: &GenerateRequest, quiet: bool) -> anyhow::Result<Genera
     };
     let done = generate(request, &mut progress)
         .with_context(|| format!("nothing was generated at {}", request.out.display()))?;
+    if let Some(line) = framing_notice(&done.framing, request.controls.head_distance) {
+        eprintln!("{line}");
+    }
     let secs = start.elapsed().as_secs_f64();
     let frames = f64::from(u32::try_from(done.frames).unwrap_or(u32::MAX));
     eprintln!(
@@ -231,6 +303,7 @@ struct DemoReport<'a> {
     content_id: String,
     frames: usize,
     fps: u32,
+    framing: FramingReport,
     seconds_per_stage: &'a provatar::StageTimes,
     verification: &'a provatar::VerifyReport,
 }
@@ -278,6 +351,7 @@ pub(crate) fn demo(args: &DemoArgs) -> anyhow::Result<Status> {
         content_id: done.content_id.to_string(),
         frames: done.frames,
         fps: done.fps,
+        framing: FramingReport::from(done.framing),
         seconds_per_stage: &done.times,
         verification: &report,
     };

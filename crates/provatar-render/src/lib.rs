@@ -23,9 +23,10 @@
 //! Per frame ([`Renderer::frame`]): displacement = rest + Σ weight × field; the head rotates in
 //! 3D about a pivot behind the face using the landmarks' depth (ring points at the depth of the
 //! outline point they extend); the framing scales the face to about 55 % of the frame height
-//! (`HeadPose::scale` zooms). The frame starts as the still portrait with the plate wherever
-//! something can move; triangles are drawn back to front by backward mapping with bilinear
-//! sampling, the rings laid over the plate with the person's opacity; the eye interiors are
+//! (`HeadPose::scale` zooms), the view kept inside the picture the portrait holds, moved or
+//! tightened where a tight headshot has too little around the face ([`Framing`]). The frame
+//! starts as the still portrait with the plate wherever something can move; triangles are
+//! drawn back to front by backward mapping with bilinear sampling, the rings laid over the plate with the person's opacity; the eye interiors are
 //! sampled shifted for gaze; the open mouth is filled with a synthesised interior (cavity,
 //! teeth, tongue). What does not move is drawn from the same source coordinates every frame,
 //! so it stays bit-identical.
@@ -36,8 +37,11 @@
     reason = "pixel coordinates and counts stay far below 2^24"
 )]
 
+mod framing;
 mod plate;
 mod raster;
+
+pub use framing::Framing;
 
 use provatar_consent::Admission;
 use provatar_face::FaceRig;
@@ -131,6 +135,8 @@ pub struct Renderer {
     face_height: f32,
     eye_width: [f32; 2],
     base_scale: f32,
+    /// Where a view may look in the source: the picture's content less the motion margin.
+    room: [f32; 4],
     background: Option<(u32, Vec<u8>)>,
     teeth: Option<Teeth>,
     lid_source: [Vec<[f32; 2]>; 2],
@@ -237,8 +243,10 @@ fn spread_to(
     clippy::cast_sign_loss,
     reason = "a small whole factor"
 )]
-fn reduction(face_height: f32, size: u32) -> usize {
-    let output_per_source = 0.55 * size as f32 / face_height.max(8.0);
+fn reduction(face_height: f32, shorter_side: f32, size: u32) -> usize {
+    // A headshot too tight for that framing is framed tighter (`framing`): finer, then.
+    let view = (face_height.max(8.0) / 0.55).min(shorter_side.max(8.0));
+    let output_per_source = size as f32 / view;
     (1.0 / output_per_source).floor().clamp(1.0, 64.0) as usize
 }
 
@@ -389,6 +397,7 @@ impl Renderer {
         // shimmering as the head moves) and miss the cache.
         let k = reduction(
             len(sub(xy(rig.landmarks[10]), xy(rig.landmarks[152]))),
+            portrait.width().min(portrait.height()) as f32,
             size,
         );
         if k > 1 {
@@ -829,6 +838,20 @@ impl Renderer {
             face_height: hh,
             eye_width: [eye_w(33, 133), eye_w(263, 362)],
             base_scale: 0.55 * size as f32 / hh,
+            room: framing::room(
+                framing::content(
+                    portrait.rgb(),
+                    sw_px,
+                    sh_px,
+                    [
+                        rig.bbox[0],
+                        rig.bbox[1],
+                        rig.bbox[0] + rig.bbox[2],
+                        rig.bbox[1] + rig.bbox[3],
+                    ],
+                ),
+                hh,
+            ),
             rest,
             background: None,
             teeth,
@@ -842,13 +865,29 @@ impl Renderer {
         self.size
     }
 
-    fn to_output(&self, p: [f32; 2], scale: f32) -> [f32; 2] {
-        let s = self.base_scale * scale;
+    /// The view into the portrait at framing scale `scale` (`HeadPose::scale`): the face at
+    /// 55 % of the frame's height × `scale`, inside what the portrait holds.
+    fn view(&self, scale: f32) -> framing::View {
+        framing::view(
+            self.room,
+            xy(self.centre),
+            self.base_scale * scale,
+            self.size as f32,
+        )
+    }
+
+    /// How frames at framing scale `scale` (`HeadPose::scale`, 1 / head distance) hold the face:
+    /// as asked, or tighter or moved where the portrait holds too little picture around it.
+    pub fn framing(&self, scale: f32) -> Framing {
+        let scale = frame_scale(scale);
+        let view = self.view(scale);
         let size = self.size as f32;
-        [
-            s * (p[0] - self.centre[0]) + 0.5 * size,
-            s * (p[1] - self.centre[1]) + 0.47 * size,
-        ]
+        let at = view.to_output(xy(self.centre), size);
+        Framing {
+            requested: self.base_scale * scale * self.face_height / size,
+            face_share: view.scale * self.face_height / size,
+            face_at: [at[0] / size, at[1] / size],
+        }
     }
 
     /// The framed, unmoving portrait (cached per framing scale). With a person mask, what can
@@ -861,7 +900,7 @@ impl Renderer {
             return bg.clone();
         }
         let n = self.size as usize;
-        let s = self.base_scale * scale;
+        let view = self.view(scale);
         let size = self.size as f32;
         let source = Source {
             rgb: &self.source,
@@ -871,8 +910,7 @@ impl Renderer {
         let mut out = vec![0u8; n * n * 3];
         for y in 0..n {
             for x in 0..n {
-                let sx = (x as f32 + 0.5 - 0.5 * size) / s + self.centre[0];
-                let sy = (y as f32 + 0.5 - 0.47 * size) / s + self.centre[1];
+                let [sx, sy] = view.to_source(x as f32 + 0.5, y as f32 + 0.5, size);
                 let o = (y * n + x) * 3;
                 out[o..o + 3].copy_from_slice(&source.sample(sx, sy));
             }
@@ -886,8 +924,7 @@ impl Renderer {
             let mut known = vec![false; n * n];
             for (k, known) in known.iter_mut().enumerate() {
                 let (x, y) = ((k % n) as f32, (k / n) as f32);
-                let sx = (x + 0.5 - 0.5 * size) / s + self.centre[0];
-                let sy = (y + 0.5 - 0.47 * size) / s + self.centre[1];
+                let [sx, sy] = view.to_source(x + 0.5, y + 0.5, size);
                 *known = mask.sample(sx, sy) <= 0.0;
             }
             let mut plate = plate::inpaint(&out, &known, n, n);
@@ -902,7 +939,7 @@ impl Renderer {
                 if ids.iter().all(|&i| self.follow[i] == 0.0) {
                     continue;
                 }
-                let dst = ids.map(|i| self.to_output(xy(self.rest[i]), scale));
+                let dst = ids.map(|i| view.to_output(xy(self.rest[i]), size));
                 fill(&mut out, n, n, &Tri { dst, src: dst }, &plate);
             }
         }
@@ -916,11 +953,8 @@ impl Renderer {
     /// [`RenderError::Frame`] if the frame cannot be assembled (its size was checked when the
     /// renderer was made, so this does not happen in practice).
     pub fn frame(&mut self, motion: &MotionFrame) -> Result<Frame, RenderError> {
-        let scale = if motion.head.scale.is_finite() {
-            motion.head.scale.clamp(0.25, 4.0)
-        } else {
-            1.0
-        };
+        let scale = frame_scale(motion.head.scale);
+        let view = self.view(scale);
         let mut out = self.background(scale);
         let n = self.size as usize;
         // Deform.
@@ -984,7 +1018,7 @@ impl Renderer {
                 rq[0] + self.pivot[0] + follow * h.tx * self.face_height,
                 rq[1] + self.pivot[1] + follow * h.ty * self.face_height,
             ];
-            dst[i] = self.to_output(moved, scale);
+            dst[i] = view.to_output(moved, self.size as f32);
             depth[i] = rq[2];
         }
         // Source coordinates: where each point was.
@@ -1062,7 +1096,7 @@ impl Renderer {
             }
         }
         self.order = order;
-        self.mouth(&mut out, &dst, self.base_scale * scale);
+        self.mouth(&mut out, &dst, view.scale);
         self.lashes(&mut out, &dst, [br, bl]);
         Frame::from_rgb(self.size, self.size, out).map_err(|e| RenderError::Frame(e.to_string()))
     }
@@ -1410,6 +1444,15 @@ fn find_teeth(portrait: &Frame, rest: &[[f32; 3]]) -> Option<Teeth> {
 
 const IDENTITY: [[f32; 3]; 3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
 
+/// `HeadPose::scale` as frames use it: within 0.25..=4, 1 when not a number.
+fn frame_scale(scale: f32) -> f32 {
+    if scale.is_finite() {
+        scale.clamp(0.25, 4.0)
+    } else {
+        1.0
+    }
+}
+
 /// Rotation: roll about the view axis, then pitch (chin up for positive), then yaw.
 fn rotation(yaw: f32, pitch: f32, roll: f32) -> [[f32; 3]; 3] {
     let (sy, cy) = yaw.sin_cos();
@@ -1440,9 +1483,12 @@ mod tests {
     #[expect(clippy::float_cmp, reason = "halves of small whole numbers are exact")]
     fn a_fine_portrait_is_reduced_by_whole_blocks() {
         // How much: a source pixel must cover at least half an output pixel.
-        assert_eq!(reduction(150.0, 512), 1);
-        assert_eq!(reduction(600.0, 512), 2);
-        assert_eq!(reduction(1200.0, 512), 4);
+        assert_eq!(reduction(150.0, 2000.0, 512), 1);
+        assert_eq!(reduction(600.0, 2000.0, 512), 2);
+        assert_eq!(reduction(1200.0, 4000.0, 512), 4);
+        // A tight headshot (the face 900 px of a 1200-px photo) is framed tighter: the whole
+        // photo's width fills the frame, so it is reduced by 2, not 3.
+        assert_eq!(reduction(900.0, 1200.0, 512), 2);
         // A 10 × 7 one-pixel checkerboard (0 and 200) halves to flat 100, the last, partial
         // row of blocks included; the rig and its mask follow.
         let (w, h) = (10u32, 7u32);

@@ -1,6 +1,6 @@
 //! Drawing: textured triangles by backward mapping with bilinear sampling.
 
-/// An RGB picture of floats-free bytes with clamped bilinear sampling.
+/// An RGB picture of bytes with bilinear sampling, mirrored at its edges.
 pub(crate) struct Source<'a> {
     pub rgb: &'a [u8],
     pub width: usize,
@@ -8,8 +8,10 @@ pub(crate) struct Source<'a> {
 }
 
 impl Source<'_> {
-    /// Bilinear sample at `(x, y)` (pixel centres at integer + 0.5), edges clamped; weights in
-    /// 1/256ths, so the blend is integer arithmetic.
+    /// Bilinear sample at `(x, y)` (pixel centres at integer + 0.5); weights in 1/256ths, so
+    /// the blend is integer arithmetic. Beyond an edge the picture is mirrored (then clamped):
+    /// what a moving head draws in from just outside the portrait continues the picture instead
+    /// of repeating its last row as streaks.
     #[inline]
     #[expect(
         clippy::cast_possible_truncation,
@@ -18,8 +20,8 @@ impl Source<'_> {
         reason = "coordinates clamped into the picture first"
     )]
     pub(crate) fn sample(&self, x: f32, y: f32) -> [u8; 3] {
-        let fx = (x - 0.5).clamp(0.0, (self.width - 1) as f32);
-        let fy = (y - 0.5).clamp(0.0, (self.height - 1) as f32);
+        let fx = mirror(x - 0.5, (self.width - 1) as f32);
+        let fy = mirror(y - 0.5, (self.height - 1) as f32);
         let (x0, y0) = (fx as usize, fy as usize);
         let ax = ((fx - x0 as f32) * 256.0) as u32;
         let ay = ((fy - y0 as f32) * 256.0) as u32;
@@ -46,6 +48,14 @@ impl Source<'_> {
         }
         out
     }
+}
+
+/// `v` folded back into `0..=last` at each end (once), then clamped.
+#[inline]
+fn mirror(v: f32, last: f32) -> f32 {
+    let v = if v < 0.0 { -v } else { v };
+    let v = if v > last { 2.0 * last - v } else { v };
+    v.clamp(0.0, last)
 }
 
 /// A triangle to draw: destination corners (output pixels) and where each samples the source.
@@ -130,8 +140,8 @@ impl Plane<'_> {
         reason = "coordinates clamped into the plane first"
     )]
     pub(crate) fn sample(&self, x: f32, y: f32) -> f32 {
-        let fx = (x - 0.5).clamp(0.0, (self.width - 1) as f32);
-        let fy = (y - 0.5).clamp(0.0, (self.height - 1) as f32);
+        let fx = mirror(x - 0.5, (self.width - 1) as f32);
+        let fy = mirror(y - 0.5, (self.height - 1) as f32);
         let (x0, y0) = (fx as usize, fy as usize);
         let (x1, y1) = ((x0 + 1).min(self.width - 1), (y0 + 1).min(self.height - 1));
         let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);

@@ -127,6 +127,9 @@ pub struct Generated {
     pub motion: MotionTrack,
     /// Per-stage seconds.
     pub times: StageTimes,
+    /// How the frames hold the face: as asked, or tighter or moved where the portrait holds
+    /// too little picture around it.
+    pub framing: provatar_render::Framing,
 }
 
 pub(crate) fn input<'a>(
@@ -251,6 +254,7 @@ pub fn generate(
     // Render, mark, encode.
     let mut renderer = Renderer::new(&admission, &portrait.frame, &rig, request.size)
         .map_err(|e| stage("render")(e.to_string()))?;
+    let framing = renderer.framing(1.0 / controls.head_distance);
     let content_id = new_content_id();
     let name = request
         .out
@@ -380,6 +384,7 @@ pub fn generate(
         manifest_path,
         motion,
         times,
+        framing,
     })
 }
 

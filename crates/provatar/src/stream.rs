@@ -265,6 +265,13 @@ impl StreamSession {
         })
     }
 
+    /// How the frames hold the face: as asked, or tighter or moved where the portrait holds
+    /// too little picture around it.
+    pub fn framing(&self) -> provatar_render::Framing {
+        self.renderer
+            .framing(1.0 / self.request.controls.head_distance)
+    }
+
     /// The stream's content id.
     pub fn content_id(&self) -> ContentId {
         self.content_id
