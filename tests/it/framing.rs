@@ -147,8 +147,12 @@ fn generate(
     portrait: &Path,
     consent: &Path,
     audio: &Path,
+    head_motion: &str,
 ) -> (PathBuf, String, String) {
-    let video = dir.join(format!("{}.mp4", portrait.file_stem().unwrap().display()));
+    let video = dir.join(format!(
+        "{}-{head_motion}.mp4",
+        portrait.file_stem().unwrap().display()
+    ));
     let dev = repo().join("keys/dev");
     let out = provatar(&[
         "generate",
@@ -170,6 +174,8 @@ fn generate(
         path_str(&video),
         "--seed",
         "3",
+        "--head-motion",
+        head_motion,
         "--quiet",
         "--json",
     ]);
@@ -189,10 +195,18 @@ fn a_tight_or_letterboxed_headshot_never_shows_its_edges_stretched() {
         .output()
         .unwrap();
     assert!(ff.status.success(), "{}", text(&ff.stderr));
-    for (name, bars) in [("tight.png", 0), ("letterboxed.png", 40)] {
+    // The tight crop also with the liveliest head motion the flags allow (3): the hair at
+    // the top edge moves most then.
+    for (name, bars, head_motion) in [
+        ("tight.png", 0, "1"),
+        ("tight.png", 0, "3"),
+        ("letterboxed.png", 40, "1"),
+    ] {
         let portrait = tight_headshot(dir.path(), name, bars);
         let consent = consent_for(dir.path(), &portrait);
-        let (video, stdout, stderr) = generate(dir.path(), &portrait, &consent, &audio);
+        let (video, stdout, stderr) =
+            generate(dir.path(), &portrait, &consent, &audio, head_motion);
+        let name = format!("{name} (head motion {head_motion})");
         // The report says the face is framed tighter than asked, and how much.
         let report: serde_json::Value = serde_json::from_str(&stdout)
             .unwrap_or_else(|e| panic!("{name}: no JSON report ({e}): {stdout}"));
