@@ -162,3 +162,58 @@ fn a_png_bomb_is_refused_before_decoding() {
         "over the limit",
     );
 }
+
+/// A WAV header: PCM 16-bit (`format` 1) or float 32-bit (3), mono, at `rate`, then `data`.
+fn wav(format: u16, rate: u32, data: &[u8]) -> Vec<u8> {
+    let bits: u16 = if format == 3 { 32 } else { 16 };
+    let mut out = Vec::new();
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + u32::try_from(data.len()).unwrap()).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&format.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * u32::from(bits / 8)).to_le_bytes());
+    out.extend_from_slice(&(bits / 8).to_le_bytes());
+    out.extend_from_slice(&bits.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_le_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+/// Issue 18 (finding 5): one NaN sample in a 22.05 kHz float WAV crashed the resampler, and a
+/// WAV at 0 Hz printed "panicked at" before its clean error. Both are refused, exit 2, the
+/// file named, no panic text.
+#[test]
+fn a_nan_sample_or_a_rate_of_zero_is_refused_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut nan = Vec::new();
+    for i in 0..22_050u16 {
+        let s = if i == 11_025 {
+            f32::NAN
+        } else {
+            0.1 * (f32::from(i) * 0.05).sin()
+        };
+        nan.extend_from_slice(&s.to_le_bytes());
+    }
+    let nan_wav = dir.path().join("nan-22k.wav");
+    std::fs::write(&nan_wav, wav(3, 22_050, &nan)).unwrap();
+    let zero_wav = dir.path().join("rate-0.wav");
+    std::fs::write(&zero_wav, wav(1, 0, &[0u8; 3200])).unwrap();
+    let track = dir.path().join("m.json");
+    for (file, needle) in [(&nan_wav, "not a finite number"), (&zero_wav, "0 Hz")] {
+        let out = provatar(&["probe", path_str(file)]);
+        assert_refused(&out, file, needle);
+        let out = provatar(&[
+            "motion",
+            "--audio",
+            path_str(file),
+            "--out",
+            path_str(&track),
+        ]);
+        assert_refused(&out, file, needle);
+        assert!(!track.exists());
+    }
+}

@@ -46,6 +46,14 @@ impl From<Status> for ExitCode {
 }
 
 fn main() -> ExitCode {
+    // A decoder's panic on a malformed file is contained and reported as a clean error; the
+    // default hook would first print "panicked at" and a backtrace for it.
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !provatar::media::containing_panics() {
+            report(info);
+        }
+    }));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Probe(args) => probe::run(&args),

@@ -96,10 +96,37 @@ pub fn decode_pcm(bytes: &[u8], limits: &Limits) -> Result<(PcmTrack, AudioInfo)
     if kind == MediaKind::Mp4 {
         return decode_mp4_pcm(bytes, limits);
     }
+    if kind == MediaKind::Wav
+        && let Some((rate, channels)) = wav_format(bytes)
+    {
+        // Checked before the decoder sees it (at 0 Hz it panics).
+        check_parameters(rate, u32::from(channels))?;
+    }
     let owned = bytes.to_vec();
     contain_panics("audio", move || {
         decode_with_symphonia(owned, container, extension, limits)
     })
+}
+
+/// A WAV file's declared sample rate and channel count, from its `fmt ` chunk (`None` when
+/// there is none to read: the decoder then says what is wrong).
+fn wav_format(bytes: &[u8]) -> Option<(u32, u16)> {
+    let mut at = 12usize;
+    while let Some(header) = bytes.get(at..at.checked_add(8)?) {
+        let size = usize::try_from(u32::from_le_bytes(header[4..8].try_into().ok()?)).ok()?;
+        if &header[..4] == b"fmt " {
+            let fmt = bytes.get(at + 8..(at + 8).checked_add(size.min(16))?)?;
+            let channels = u16::from_le_bytes(fmt.get(2..4)?.try_into().ok()?);
+            let rate = u32::from_le_bytes(fmt.get(4..8)?.try_into().ok()?);
+            return Some((rate, channels));
+        }
+        // Chunks are padded to an even length.
+        at = at
+            .checked_add(8)?
+            .checked_add(size)?
+            .checked_add(size % 2)?;
+    }
+    None
 }
 
 /// The audio track of an MP4 or M4A file, through our demuxer (AAC via symphonia, or Opus).
@@ -270,6 +297,17 @@ fn decode_with_symphonia(
         channels: u32::try_from(channels).unwrap_or(u32::MAX),
     })?;
     check_parameters(rate, u32::from(channels_u16))?;
+    // A float file can hold NaN or infinities, which no later stage can use (the resampler's
+    // filter would spread them over the whole clip): refused here, at the sample that has one.
+    if let Some(i) = samples.iter().position(|s| !s.is_finite()) {
+        #[expect(clippy::cast_precision_loss, reason = "only reported")]
+        let at = (i / channels) as f64 / f64::from(rate);
+        return Err(audio_err(format!(
+            "sample {} (channel {}, at {at:.3} s) is not a finite number",
+            i / channels,
+            i % channels
+        )));
+    }
     // Clamp: some decoders overshoot slightly on clipped sources.
     for s in &mut samples {
         *s = s.clamp(-1.0, 1.0);
@@ -362,6 +400,47 @@ pub(crate) mod tests {
         let mut bytes = wav(16_000, 1, &[0; 100]);
         bytes[24..28].copy_from_slice(&4_000_000_000u32.to_le_bytes());
         assert!(decode_audio(&bytes, &Limits::default()).is_err());
+    }
+
+    #[test]
+    fn a_float_wav_with_a_non_finite_sample_is_refused_at_every_rate() {
+        for rate in [16_000u32, 22_050, 44_100, 48_000] {
+            for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                let mut samples: Vec<f32> =
+                    (0..rate).map(|i| 0.1 * (i as f32 * 0.05).sin()).collect();
+                samples[rate as usize / 2] = bad;
+                let err = decode_audio(&float_wav(rate, &samples), &Limits::default())
+                    .err()
+                    .unwrap_or_else(|| panic!("{rate} Hz, {bad}: accepted"));
+                let text = err.to_string();
+                assert!(
+                    text.contains("not a finite number") && text.contains("at 0.500 s"),
+                    "{rate} Hz, {bad}: {text}"
+                );
+            }
+        }
+    }
+
+    /// A mono 32-bit float WAV file.
+    fn float_wav(rate: u32, samples: &[f32]) -> Vec<u8> {
+        let data_len = (samples.len() * 4) as u32;
+        let mut out = Vec::new();
+        out.extend_from_slice(b"RIFF");
+        out.extend_from_slice(&(36 + data_len).to_le_bytes());
+        out.extend_from_slice(b"WAVEfmt ");
+        out.extend_from_slice(&16u32.to_le_bytes());
+        out.extend_from_slice(&3u16.to_le_bytes());
+        out.extend_from_slice(&1u16.to_le_bytes());
+        out.extend_from_slice(&rate.to_le_bytes());
+        out.extend_from_slice(&(rate * 4).to_le_bytes());
+        out.extend_from_slice(&4u16.to_le_bytes());
+        out.extend_from_slice(&32u16.to_le_bytes());
+        out.extend_from_slice(b"data");
+        out.extend_from_slice(&data_len.to_le_bytes());
+        for s in samples {
+            out.extend_from_slice(&s.to_le_bytes());
+        }
+        out
     }
 
     #[test]

@@ -227,8 +227,9 @@ thread_local! {
     static CONTAINING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
-/// Whether this thread is inside [`contain_panics`] (a panic now becomes a typed error).
-#[cfg(any(fuzzing, test))]
-pub(crate) fn containing_panics() -> bool {
+/// Whether this thread is inside a third-party decoder whose panics this crate contains (a
+/// panic now becomes a typed error, [`Error::DecoderPanic`]). A program's panic hook can stay
+/// quiet about those: the caller gets the error and reports it.
+pub fn containing_panics() -> bool {
     CONTAINING.with(std::cell::Cell::get) > 0
 }

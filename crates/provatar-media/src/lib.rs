@@ -35,7 +35,7 @@ mod yuv;
 
 pub use aac::{AAC_FRAME, AAC_RATE, AacEncoder, AudioPacket, encode_aac_track};
 pub use audio::{AudioInfo, LoadedAudio, decode_audio, decode_pcm, load_audio, to_analysis};
-pub use error::{CodecError, Error, Result};
+pub use error::{CodecError, Error, Result, containing_panics};
 pub use h264::{EncodedPicture, EncoderSettings, H264Decoder, H264Encoder};
 pub use image::{
     ImageInfo, ImageOutput, LoadedImage, decode_image, encode_image, image_info, load_image,
