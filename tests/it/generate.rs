@@ -54,6 +54,97 @@ fn nothing_left(dir: &Path) {
     }
 }
 
+/// Issue 18 (finding 6): an endless input (`/dev/zero`) was read until memory ran out. Every
+/// input stops at its limit, exit 2, the file and the limit named, nothing written.
+#[test]
+fn endless_inputs_stop_at_their_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("avatar.mp4");
+    let base = sample_args(dir.path(), &out);
+    let endless = Path::new("/dev/zero");
+    for flag in ["--consent", "--license", "--portrait", "--audio"] {
+        let mut args = base.clone();
+        let i = args.iter().position(|x| x == flag).unwrap();
+        args[i + 1] = "/dev/zero".to_owned();
+        let result = run(&args);
+        crate::assert_refused(&result, endless, "-byte limit");
+        assert!(!out.exists(), "{flag}");
+    }
+    let result = provatar(&[
+        "verify",
+        "/dev/zero",
+        "--trust",
+        path_str(&dev().join("trust")),
+    ]);
+    crate::assert_refused(&result, endless, "-byte limit");
+    let result = provatar(&["motion", "--audio", "/dev/zero", "--out", path_str(&out)]);
+    crate::assert_refused(&result, endless, "limit");
+    assert!(!out.exists());
+}
+
+/// Issue 18 (finding 7): `--out` replaced a device node, or silently overwrote an input, and
+/// `--motion-out` into a missing folder failed after the video was written. Each is refused
+/// before any work, exit 2, naming the path; nothing is written and the inputs are intact.
+#[test]
+fn outputs_never_replace_an_input_or_a_non_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("avatar.mp4");
+    let base = sample_args(dir.path(), &out);
+    let with = |flag: &str, value: &Path| {
+        let mut a = base.clone();
+        match a.iter().position(|x| x == flag) {
+            Some(i) => a[i + 1] = path_str(value).to_owned(),
+            None => a.extend([flag.to_owned(), path_str(value).to_owned()]),
+        }
+        a
+    };
+    // A copy of the consent credential, given as both input and output.
+    let consent = dir.path().join("consent.json");
+    std::fs::copy(sample("consent.json"), &consent).unwrap();
+    let before = std::fs::read(&consent).unwrap();
+    let mut args = with("--consent", &consent);
+    let i = args.iter().position(|x| x == "--out").unwrap();
+    args[i + 1] = path_str(&consent).to_owned();
+    crate::assert_refused(&run(&args), &consent, "is the input");
+    assert_eq!(std::fs::read(&consent).unwrap(), before);
+    // A pipe and a folder are not files to replace.
+    let fifo = dir.path().join("pipe.mp4");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    crate::assert_refused(&run(&with("--out", &fifo)), &fifo, "not a regular file");
+    let folder = dir.path().join("folder.mp4");
+    std::fs::create_dir(&folder).unwrap();
+    crate::assert_refused(&run(&with("--out", &folder)), &folder, "not a regular file");
+    // The motion track's folder is checked before the video is made.
+    let track = dir.path().join("missing/m.json");
+    crate::assert_refused(
+        &run(&with("--motion-out", &track)),
+        &track,
+        "does not exist",
+    );
+    assert!(!out.exists());
+    // `motion --out` onto its own audio.
+    let audio = dir.path().join("speech.wav");
+    std::fs::copy(sample("speech-hello.wav"), &audio).unwrap();
+    let result = provatar(&[
+        "motion",
+        "--audio",
+        path_str(&audio),
+        "--out",
+        path_str(&audio),
+    ]);
+    crate::assert_refused(&result, &audio, "is the input");
+    assert_eq!(
+        std::fs::read(&audio).unwrap(),
+        std::fs::read(sample("speech-hello.wav")).unwrap()
+    );
+}
+
 #[test]
 fn the_gate_refuses_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();

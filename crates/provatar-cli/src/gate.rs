@@ -82,7 +82,8 @@ fn read_limited(path: &Path) -> anyhow::Result<Vec<u8>> {
         path.display(),
         meta.len()
     );
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    provatar::types::read_limited(path, MAX_FILE)
+        .with_context(|| format!("cannot read {}", path.display()))
 }
 
 fn parse_time(flag: &str, s: &str) -> anyhow::Result<DateTime<Utc>> {
@@ -212,7 +213,8 @@ fn read_portrait(path: &Path) -> anyhow::Result<Vec<u8>> {
         path.display(),
         limit.max_file_bytes
     );
-    std::fs::read(path).with_context(|| format!("cannot read the portrait {}", path.display()))
+    provatar::types::read_limited(path, limit.max_file_bytes)
+        .with_context(|| format!("cannot read the portrait {}", path.display()))
 }
 
 fn consent_verify(a: &ConsentVerifyArgs) -> anyhow::Result<Status> {

@@ -45,6 +45,26 @@ pub(crate) fn run(args: &GenerateArgs) -> anyhow::Result<Status> {
         controls: crate::motion::controls(&args.controls)?,
         size: args.size,
     };
+    // The motion track is written after the video: where it goes is checked before either.
+    if let Some(path) = &args.motion_out {
+        anyhow::ensure!(
+            path.parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .is_none_or(Path::is_dir),
+            "cannot write the motion track {}: its folder does not exist",
+            path.display()
+        );
+        provatar::check_output(
+            path,
+            &[
+                Some(request.portrait.as_path()),
+                Some(request.audio.as_path()),
+                request.consent.as_deref(),
+                Some(request.license.as_path()),
+                Some(request.out.as_path()),
+            ],
+        )?;
+    }
     let done = run_pipeline(&request, args.quiet)?;
     if let Some(path) = &args.motion_out {
         let json = provatar::motion::to_json(&done.motion);

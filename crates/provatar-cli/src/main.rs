@@ -78,11 +78,13 @@ fn main() -> ExitCode {
 }
 
 /// Writes `path` through a temporary file next to it, renamed into place only on success, so
-/// a failure leaves no partial output.
+/// a failure leaves no partial output. Refuses a path that is there and is not a regular file
+/// (renaming over `/dev/full` would replace the device).
 pub(crate) fn write_whole(
     path: &Path,
     write: impl FnOnce(&Path) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
+    provatar::check_output(path, &[])?;
     let name = path
         .file_name()
         .with_context(|| format!("cannot write {}: not a file name", path.display()))?;

@@ -13,6 +13,7 @@ use crate::{Status, write_whole};
 pub(crate) fn run(args: &MotionArgs) -> anyhow::Result<Status> {
     let controls = controls(&args.controls)?;
     let path = &args.audio;
+    provatar::check_output(&args.out, &[Some(path.as_path())])?;
     let audio = media::load_audio(path, &media::Limits::default())
         .with_context(|| format!("cannot read the audio {}", path.display()))?;
     let start = Instant::now();

@@ -28,7 +28,7 @@ fn load_key(path: Option<&Path>) -> anyhow::Result<Key> {
     let Some(path) = path else {
         return Ok(Key::public());
     };
-    let text = std::fs::read_to_string(path)
+    let text = provatar::types::read_limited_text(path, provatar::types::MAX_DOCUMENT_BYTES)
         .with_context(|| format!("cannot read the watermark key {}", path.display()))?;
     // The parse error says what is wrong without echoing the file's content.
     Key::from_hex(&text).with_context(|| format!("invalid watermark key {}", path.display()))

@@ -244,7 +244,7 @@ fn read(path: &Path) -> Result<String, KeyError> {
             expected: "a key file (it is larger than 64 KiB)",
         });
     }
-    fs::read_to_string(path).map_err(io(path))
+    provatar_types::read_limited_text(path, 64 * 1024).map_err(io(path))
 }
 
 /// Reads an Ed25519 private key (PKCS#8 PEM).

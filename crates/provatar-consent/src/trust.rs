@@ -75,7 +75,7 @@ impl TrustStore {
             }
         }
         for path in entries(&dir.join("c2pa"), &["pem", "crt"])? {
-            let pem = std::fs::read_to_string(&path)
+            let pem = provatar_types::read_limited_text(&path, provatar_types::MAX_DOCUMENT_BYTES)
                 .map_err(|e| GateError::Trust(format!("cannot read {}: {e}", path.display())))?;
             if !pem.contains("-----BEGIN CERTIFICATE-----") {
                 return Err(GateError::Trust(format!(
@@ -86,8 +86,12 @@ impl TrustStore {
             store.c2pa_anchors.push(pem);
         }
         for path in entries(&dir.join("revocations"), &["json"])? {
-            let bytes = std::fs::read(&path)
-                .map_err(|e| GateError::Trust(format!("cannot read {}: {e}", path.display())))?;
+            // A status list of a few million credentials still fits.
+            let bytes =
+                provatar_types::read_limited(&path, 16 * provatar_types::MAX_DOCUMENT_BYTES)
+                    .map_err(|e| {
+                        GateError::Trust(format!("cannot read {}: {e}", path.display()))
+                    })?;
             store
                 .add_revocations_bytes(&bytes)
                 .map_err(|e| GateError::Trust(format!("{}: {e}", path.display())))?;

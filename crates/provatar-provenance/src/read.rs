@@ -44,7 +44,10 @@ impl TrustAnchors {
             .collect();
         files.sort();
         for f in files {
-            pem.push_str(&std::fs::read_to_string(&f).map_err(Error::io(&f))?);
+            pem.push_str(
+                &provatar_types::read_limited_text(&f, provatar_types::MAX_DOCUMENT_BYTES)
+                    .map_err(Error::io(&f))?,
+            );
             pem.push('\n');
         }
         Ok(Self { pem })
@@ -144,7 +147,8 @@ impl ManifestReport {
 /// An unreadable file, or one that is not an MP4 the C2PA library can parse. A well-formed MP4
 /// without a manifest is not an error: its report says [`ManifestState::Absent`].
 pub fn read(path: &Path, trust: &TrustAnchors) -> Result<ManifestReport> {
-    let bytes = std::fs::read(path).map_err(Error::io(path))?;
+    let bytes = provatar_types::read_limited(path, provatar_types::Limits::DEFAULT.max_file_bytes)
+        .map_err(Error::io(path))?;
     read_bytes(bytes, "video/mp4", trust)
 }
 

@@ -65,7 +65,8 @@ impl Signer {
     /// # Errors
     /// A missing or malformed key or chain, naming the file (never its content).
     pub fn from_files(chain: &Path, key: &Path) -> Result<Self> {
-        let pem = std::fs::read_to_string(key).map_err(Error::io(key))?;
+        let pem = provatar_types::read_limited_text(key, provatar_types::MAX_DOCUMENT_BYTES)
+            .map_err(Error::io(key))?;
         let signing = SigningKey::from_pkcs8_pem(&pem).map_err(|_| Error::SignerKey {
             path: key.to_path_buf(),
         })?;
@@ -101,7 +102,8 @@ impl Signer {
 }
 
 fn read_chain(path: &Path) -> Result<Vec<u8>> {
-    let bytes = std::fs::read(path).map_err(Error::io(path))?;
+    let bytes = provatar_types::read_limited(path, provatar_types::MAX_DOCUMENT_BYTES)
+        .map_err(Error::io(path))?;
     if String::from_utf8_lossy(&bytes).contains("-----BEGIN CERTIFICATE-----") {
         Ok(bytes)
     } else {

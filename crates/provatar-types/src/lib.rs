@@ -15,5 +15,5 @@ mod motion;
 pub use audio::{ANALYSIS_SAMPLE_RATE, Audio, PcmTrack};
 pub use frame::{Frame, FrameError, Yuv420Frame};
 pub use ids::{ContentId, ContentIdParseError, FrameIndex};
-pub use limits::Limits;
+pub use limits::{Limits, MAX_DOCUMENT_BYTES, read_limited, read_limited_text};
 pub use motion::{Blendshapes, Gaze, HeadPose, MotionFrame, MotionTrack, SHAPE_COUNT, Shape};

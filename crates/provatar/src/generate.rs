@@ -159,7 +159,7 @@ pub(crate) fn read_limited(
             meta.len()
         )));
     }
-    std::fs::read(path).map_err(|e| input(what, path)(e.to_string()))
+    provatar_types::read_limited(path, max).map_err(|e| input(what, path)(e.to_string()))
 }
 
 /// A fresh content id from the operating system's randomness.
@@ -194,6 +194,15 @@ pub fn generate(
     let t = Instant::now();
     // Before any work: where the video will go.
     let dir = output_folder(&request.out)?;
+    check_output(
+        &request.out,
+        &[
+            Some(request.portrait.as_path()),
+            Some(request.audio.as_path()),
+            request.consent.as_deref(),
+            Some(request.license.as_path()),
+        ],
+    )?;
 
     // Inputs and the gate.
     let (portrait_bytes, portrait) = read_portrait(&request.portrait, &limits)?;
@@ -434,6 +443,55 @@ pub(crate) fn output_folder(out: &Path) -> Result<&Path, GenerateError> {
             path: out.to_path_buf(),
             reason: format!("the folder {} does not exist", dir.display()),
         })
+    }
+}
+
+/// Refuses an output path that would replace what it must not: something other than a regular
+/// file (a device such as `/dev/full`, a folder, a pipe), or one of the command's inputs.
+///
+/// # Errors
+/// [`GenerateError::Output`] naming the path and why.
+pub fn check_output(out: &Path, inputs: &[Option<&Path>]) -> Result<(), GenerateError> {
+    let refuse = |reason: String| GenerateError::Output {
+        path: out.to_path_buf(),
+        reason,
+    };
+    let Ok(meta) = std::fs::metadata(out) else {
+        // Nothing there yet (or nothing readable: writing will say what is wrong).
+        return Ok(());
+    };
+    if !meta.is_file() {
+        return Err(refuse(
+            "it exists and is not a regular file (a device, folder or pipe); name a file"
+                .to_owned(),
+        ));
+    }
+    for input in inputs.iter().flatten() {
+        if same_file(out, &meta, input) {
+            return Err(refuse(format!(
+                "it is the input {}, which writing would destroy",
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `path` is the file `out` (whose metadata is `meta`), through any link or spelling.
+fn same_file(out: &Path, meta: &std::fs::Metadata, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let _ = out;
+        std::fs::metadata(path).is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        match (out.canonicalize(), path.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
     }
 }
 

@@ -28,7 +28,7 @@ mod generate;
 mod stream;
 mod verify;
 
-pub use generate::{GenerateError, GenerateRequest, Generated, StageTimes, generate};
+pub use generate::{GenerateError, GenerateRequest, Generated, StageTimes, check_output, generate};
 pub use stream::{
     STREAM_SAMPLE_RATE, SignedSegment, StreamFrame, StreamOutput, StreamRequest, StreamSession,
     StreamSummary,

@@ -185,6 +185,14 @@ impl StreamSession {
         // The recording is written at the end: its folder must be there from the start.
         if let Some(path) = &request.recording {
             output_folder(path)?;
+            crate::generate::check_output(
+                path,
+                &[
+                    Some(request.portrait.as_path()),
+                    request.consent.as_deref(),
+                    Some(request.license.as_path()),
+                ],
+            )?;
         }
         let (portrait_bytes, portrait) = read_portrait(&request.portrait, &limits)?;
         let opened = open_gate(

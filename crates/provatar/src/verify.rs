@@ -309,7 +309,8 @@ impl Verifier {
                 self.limits.max_file_bytes
             )));
         }
-        let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+        let bytes = provatar_types::read_limited(path, self.limits.max_file_bytes)
+            .map_err(|e| unreadable(e.to_string()))?;
         let (detection, damaged) = self.watermark(bytes.clone()).map_err(unreadable)?;
         // A manifest that cannot even be parsed is as good as a broken one.
         let embedded = provatar_provenance::read_bytes(bytes, "video/mp4", &self.anchors)
@@ -338,7 +339,8 @@ impl Verifier {
                 path: path.clone(),
                 reason,
             };
-            let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+            let bytes = provatar_types::read_limited(path, self.limits.max_file_bytes)
+                .map_err(|e| unreadable(e.to_string()))?;
             let mut decoder = VideoDecoder::from_bytes(bytes, &self.limits)
                 .map_err(|e| unreadable(e.to_string()))?;
             while let Ok(Some(decoded)) = decoder.next_frame() {
