@@ -145,6 +145,40 @@ fn outputs_never_replace_an_input_or_a_non_file() {
     );
 }
 
+/// Issue 18 (finding 4): a signer whose private key is not its certificate's wrote a signed
+/// file that then verified TAMPERED. It is refused before any work, naming both files.
+#[test]
+fn a_signer_key_that_is_not_its_certificates_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("avatar.mp4");
+    // The development chain with another signer's key.
+    let other = dir.path().join("other");
+    let made = provatar(&["keys", "new", "--kind", "signer", "--out", path_str(&other)]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    let signer = dir.path().join("signer");
+    std::fs::create_dir(&signer).unwrap();
+    std::fs::copy(
+        dev().join("signer-chain.pem"),
+        signer.join("signer-chain.pem"),
+    )
+    .unwrap();
+    std::fs::copy(other.join("signer.key"), signer.join("signer.key")).unwrap();
+    let mut args = sample_args(dir.path(), &out);
+    let i = args.iter().position(|x| x == "--signer").unwrap();
+    args[i + 1] = path_str(&signer).to_owned();
+    let result = run(&args);
+    crate::assert_refused(&result, &signer.join("signer.key"), "does not match");
+    assert!(!out.exists());
+    assert!(
+        !dir.path().join("store").exists()
+            || std::fs::read_dir(dir.path().join("store"))
+                .unwrap()
+                .next()
+                .is_none(),
+        "a manifest was stored"
+    );
+}
+
 #[test]
 fn the_gate_refuses_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();

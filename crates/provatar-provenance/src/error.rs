@@ -27,6 +27,20 @@ pub enum Error {
         /// The chain file.
         path: PathBuf,
     },
+    /// The signer's private key is not the one its leaf certificate names: whatever it signed
+    /// would fail as `claimSignature.mismatch`.
+    #[error(
+        "{}: this private key does not match the leaf certificate in {} (a signature with it \
+         would not validate)",
+        key.display(),
+        chain.display()
+    )]
+    SignerMismatch {
+        /// The key file.
+        key: PathBuf,
+        /// The chain file.
+        chain: PathBuf,
+    },
     /// The C2PA library refused the signer's certificate (expired, not yet valid, or without
     /// a signing EKU C2PA accepts).
     #[error(

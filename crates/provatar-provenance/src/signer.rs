@@ -63,14 +63,25 @@ impl Signer {
     /// A local signer from a PEM chain file and an Ed25519 PKCS#8 PEM key file.
     ///
     /// # Errors
-    /// A missing or malformed key or chain, naming the file (never its content).
+    /// A missing or malformed key or chain, naming the file (never its content), or a key
+    /// that is not the one the chain's leaf certificate names.
     pub fn from_files(chain: &Path, key: &Path) -> Result<Self> {
         let pem = provatar_types::read_limited_text(key, provatar_types::MAX_DOCUMENT_BYTES)
             .map_err(Error::io(key))?;
         let signing = SigningKey::from_pkcs8_pem(&pem).map_err(|_| Error::SignerKey {
             path: key.to_path_buf(),
         })?;
-        Self::external(Arc::new(LocalKey(signing)), read_chain(chain)?)
+        let chain_pem = read_chain(chain)?;
+        let leaf = leaf_public_key(&chain_pem).ok_or_else(|| Error::SignerChain {
+            path: chain.to_path_buf(),
+        })?;
+        if leaf != signing.verifying_key().to_bytes() {
+            return Err(Error::SignerMismatch {
+                key: key.to_path_buf(),
+                chain: chain.to_path_buf(),
+            });
+        }
+        Self::external(Arc::new(LocalKey(signing)), chain_pem)
     }
 
     /// A signer that delegates to `backend`, with the certificate chain `chain_pem`.
@@ -99,6 +110,24 @@ impl Signer {
             self.chain_pem.clone(),
         )
     }
+}
+
+/// The Ed25519 public key of the first (leaf) certificate in a PEM chain (`None` when the
+/// first certificate cannot be parsed or holds another kind of key).
+fn leaf_public_key(chain_pem: &[u8]) -> Option<[u8; 32]> {
+    use x509_cert::Certificate;
+    use x509_cert::der::DecodePem as _;
+    let text = std::str::from_utf8(chain_pem).ok()?;
+    let begin = text.find("-----BEGIN CERTIFICATE-----")?;
+    let end = "-----END CERTIFICATE-----";
+    let stop = begin + text[begin..].find(end)? + end.len();
+    let cert = Certificate::from_pem(&text[begin..stop]).ok()?;
+    let spki = &cert.tbs_certificate.subject_public_key_info;
+    // id-Ed25519 (RFC 8410).
+    if spki.algorithm.oid.to_string() != "1.3.101.112" {
+        return None;
+    }
+    spki.subject_public_key.as_bytes()?.try_into().ok()
 }
 
 fn read_chain(path: &Path) -> Result<Vec<u8>> {
