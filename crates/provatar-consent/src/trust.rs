@@ -21,22 +21,37 @@ pub struct TrustStore {
     revoked: HashMap<String, Vec<Revocation>>,
 }
 
-fn entries(dir: &Path, ext: &[&str]) -> Result<Vec<PathBuf>, GateError> {
+/// The files in `dir` whose extension is one of `ext`, sorted. Hidden files (`.keep`) are
+/// left out. With `strict`, any other file is an error rather than skipped: a revocation list
+/// saved under another name must not be silently ignored (its consents would look valid).
+fn entries(dir: &Path, ext: &[&str], strict: bool) -> Result<Vec<PathBuf>, GateError> {
     if !dir.exists() {
         return Ok(Vec::new());
     }
     let read = std::fs::read_dir(dir)
         .map_err(|e| GateError::Trust(format!("cannot read {}: {e}", dir.display())))?;
-    let mut out: Vec<PathBuf> = read
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.is_file()
-                && p.extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| ext.contains(&e))
-        })
-        .collect();
+    let mut out = Vec::new();
+    for p in read.filter_map(Result::ok).map(|e| e.path()) {
+        let hidden = p
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden || p.is_dir() {
+            continue;
+        }
+        let known = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| ext.contains(&e));
+        if known && p.is_file() {
+            out.push(p);
+        } else if strict {
+            return Err(GateError::Trust(format!(
+                "{} is not a revocation list: they are .json files, and anything else there \
+                 is refused rather than ignored",
+                p.display()
+            )));
+        }
+    }
     out.sort();
     Ok(out)
 }
@@ -61,7 +76,7 @@ impl TrustStore {
             ..Self::default()
         };
         for (sub, list) in [("issuers", 0), ("vendors", 1)] {
-            for path in entries(&dir.join(sub), &["pub", "did"])? {
+            for path in entries(&dir.join(sub), &["pub", "did"], false)? {
                 let key = load_public_key(&path).map_err(|e| GateError::Trust(e.to_string()))?;
                 let did = did_key(&key);
                 let target = if list == 0 {
@@ -74,7 +89,7 @@ impl TrustStore {
                 }
             }
         }
-        for path in entries(&dir.join("c2pa"), &["pem", "crt"])? {
+        for path in entries(&dir.join("c2pa"), &["pem", "crt"], false)? {
             let pem = provatar_types::read_limited_text(&path, provatar_types::MAX_DOCUMENT_BYTES)
                 .map_err(|e| GateError::Trust(format!("cannot read {}: {e}", path.display())))?;
             if !pem.contains("-----BEGIN CERTIFICATE-----") {
@@ -85,7 +100,7 @@ impl TrustStore {
             }
             store.c2pa_anchors.push(pem);
         }
-        for path in entries(&dir.join("revocations"), &["json"])? {
+        for path in entries(&dir.join("revocations"), &["json"], true)? {
             // A status list of a few million credentials still fits.
             let bytes =
                 provatar_types::read_limited(&path, 16 * provatar_types::MAX_DOCUMENT_BYTES)

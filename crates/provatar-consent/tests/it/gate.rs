@@ -364,6 +364,28 @@ fn a_revoked_credential_is_refused_and_a_forged_list_does_not_load() {
     );
 }
 
+/// Issue 18 (finding 9): a revocation list saved without `.json` was silently skipped, so the
+/// consent it revokes looked valid. Anything but a `.json` file (or a hidden one) in
+/// `revocations/` now stops the trust store from loading, naming the file.
+#[test]
+fn a_revocation_list_under_another_name_is_refused_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let revocations = dir.path().join("revocations");
+    std::fs::create_dir(&revocations).unwrap();
+    std::fs::write(revocations.join(".keep"), b"").unwrap();
+    TrustStore::load(dir.path()).unwrap();
+    let list = RevocationList::empty(&did_key(&key(ISSUER).verifying_key()))
+        .revoke("urn:uuid:x", &key(ISSUER), t(2))
+        .unwrap();
+    let misnamed = revocations.join("issuer-revocations.txt");
+    std::fs::write(&misnamed, list.to_json()).unwrap();
+    let err = TrustStore::load(dir.path()).unwrap_err();
+    assert!(matches!(err, GateError::Trust(_)), "{err}");
+    assert!(err.to_string().contains("issuer-revocations.txt"), "{err}");
+    std::fs::rename(&misnamed, revocations.join("issuer-revocations.json")).unwrap();
+    TrustStore::load(dir.path()).unwrap();
+}
+
 #[test]
 fn dates_are_checked_with_a_small_clock_skew_allowance() {
     let w = world();
