@@ -161,6 +161,12 @@ fn a_png_bomb_is_refused_before_decoding() {
         &path,
         "over the limit",
     );
+    // The message gives the size the header declares (issue 18: it said "0x0 pixels").
+    assert_refused(
+        &provatar(&["probe", path_str(&path)]),
+        &path,
+        "picture is 60000x60000 pixels",
+    );
 }
 
 /// A WAV header: PCM 16-bit (`format` 1) or float 32-bit (3), mono, at `rate`, then `data`.

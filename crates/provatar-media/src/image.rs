@@ -108,7 +108,7 @@ fn open_decoder<'a>(
     reader.limits(decoder_limits);
     let decoder = reader
         .into_decoder()
-        .map_err(|e| decode_error(name, e, limits))?;
+        .map_err(|e| decode_error(name, e, bytes, limits))?;
     let (width, height) = decoder.dimensions();
     check_pixels(width, height, limits)?;
     Ok(decoder)
@@ -155,12 +155,14 @@ fn check_pixels(width: u32, height: u32, limits: &Limits) -> Result<()> {
     Ok(())
 }
 
-fn decode_error(name: &'static str, e: image::ImageError, limits: &Limits) -> Error {
+fn decode_error(name: &'static str, e: image::ImageError, bytes: &[u8], limits: &Limits) -> Error {
     if let image::ImageError::Limits(_) = e {
-        // The decoder refused the header's size before we could read it ourselves.
+        // The decoder refused the header's size before we could read it ourselves: the size
+        // reported is the header's, where it can be read here (PNG's IHDR), else 0 × 0.
+        let (width, height) = png_size(bytes).unwrap_or((0, 0));
         return Error::ImageTooLarge {
-            width: 0,
-            height: 0,
+            width,
+            height,
             max_pixels: limits.max_pixels,
             max_dimension: limits.max_dimension,
         };
@@ -169,6 +171,16 @@ fn decode_error(name: &'static str, e: image::ImageError, limits: &Limits) -> Er
         format: name,
         source: CodecError::new(e),
     }
+}
+
+/// The width and height a PNG's IHDR chunk declares (the first chunk, right after the
+/// signature).
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.get(12..16)? != b"IHDR" {
+        return None;
+    }
+    let word = |at: usize| Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+    Some((word(16)?, word(20)?))
 }
 
 /// Image formats provatar writes.
