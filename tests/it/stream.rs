@@ -170,3 +170,39 @@ fn a_stream_past_the_consented_duration_is_stopped_closed_and_signed() {
     ]);
     assert_eq!(rec.status.code(), Some(0), "{}", text(&rec.stderr));
 }
+
+/// Issue 18 (finding 9): an empty stdin stream exited 0 with NaN latencies. With no sound there
+/// is nothing to sign: exit 2, a message saying so, no recording and no segment folder.
+#[test]
+fn an_empty_audio_stream_is_an_error_not_an_empty_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = repo().join("keys/dev");
+    let out = dir.path().join("live.mp4");
+    // `provatar` gives the child an empty stdin.
+    let result = provatar(&[
+        "generate",
+        "--stream",
+        "--audio",
+        "-",
+        "--portrait",
+        path_str(&sample("portrait-astronaut.png")),
+        "--consent",
+        path_str(&sample("consent.json")),
+        "--license",
+        path_str(&sample("license.json")),
+        "--signer",
+        path_str(&keys),
+        "--trust",
+        path_str(&keys.join("trust")),
+        "--store",
+        path_str(&dir.path().join("store")),
+        "--out",
+        path_str(&out),
+    ]);
+    let stderr = text(&result.stderr);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("before any sound"), "{stderr}");
+    assert!(!stderr.contains("NaN"), "{stderr}");
+    assert!(!out.exists());
+    assert!(!dir.path().join("live-segments").exists());
+}

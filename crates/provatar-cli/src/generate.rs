@@ -227,6 +227,16 @@ fn run_stream(
     };
     let mut run = crate::stream::drive(session, source, 20, &mut on_segment)?;
     let s = &run.summary;
+    if s.frames == 0 {
+        // No sound at all: no video, and no empty folder of segments left behind.
+        if !to_stdout {
+            let _ = std::fs::remove_dir(&dir);
+        }
+        anyhow::bail!(
+            "the audio {} ended before any sound arrived: nothing was generated",
+            args.audio.display()
+        );
+    }
     let mut lat = std::mem::take(&mut run.latencies_ms);
     eprintln!(
         "provatar: stream {} ended — {} frames, {} segments, {:.1} s of audio in {:.1} s; recording {}; frame latency p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",
