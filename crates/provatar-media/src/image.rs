@@ -80,7 +80,61 @@ pub fn decode_image(bytes: &[u8], limits: &Limits) -> Result<LoadedImage> {
     })
 }
 
+/// Whether a JPEG reaches its end-of-image marker (`FF D9`), walking its segments from the
+/// start: each marker segment by its length, each scan's entropy-coded data up to the next
+/// marker (a data `FF` is always followed by `00`, and restart markers `FF D0`–`D7` stay in
+/// the scan). Whatever follows the end (a motion photo's video) is not looked at.
+fn jpeg_complete(bytes: &[u8]) -> bool {
+    if bytes.get(..2) != Some(&[0xFF, 0xD8][..]) {
+        return false;
+    }
+    let mut at = 2usize;
+    loop {
+        // Fill bytes (FF FF …) may precede a marker.
+        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
+            at += 1;
+        }
+        match (bytes.get(at), bytes.get(at + 1)) {
+            (Some(0xFF), Some(0xD9)) => return true,
+            (Some(0xFF), Some(&marker)) => {
+                let Some(len) = bytes.get(at + 2..at + 4) else {
+                    return false;
+                };
+                let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+                at += 2 + len;
+                if marker == 0xDA {
+                    // The scan's data, to the next marker that is not a restart.
+                    loop {
+                        match (bytes.get(at), bytes.get(at + 1)) {
+                            (Some(0xFF), Some(0x00 | 0xD0..=0xD7)) => at += 2,
+                            (Some(0xFF), Some(_)) => break,
+                            (Some(_), _) => at += 1,
+                            (None, _) => return false,
+                        }
+                    }
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// The format of an image, refusing a JPEG that is cut short: its decoder fills the missing
+/// rows with grey rather than failing.
 fn image_format(bytes: &[u8]) -> Result<(ImageFormat, &'static str)> {
+    let found = sniffed_format(bytes)?;
+    if found.0 == ImageFormat::Jpeg && !jpeg_complete(bytes) {
+        return Err(Error::ImageDecode {
+            format: found.1,
+            source: CodecError::msg(
+                "the file is cut short (no end-of-image marker after its last scan)".to_owned(),
+            ),
+        });
+    }
+    Ok(found)
+}
+
+fn sniffed_format(bytes: &[u8]) -> Result<(ImageFormat, &'static str)> {
     match MediaKind::sniff(bytes) {
         Some(MediaKind::Png) => Ok((ImageFormat::Png, "png")),
         Some(MediaKind::Jpeg) => Ok((ImageFormat::Jpeg, "jpeg")),
@@ -255,6 +309,27 @@ mod tests {
         img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
             .unwrap();
         out
+    }
+
+    /// Issue 18 (finding 9): a truncated JPEG decoded with its missing rows grey.
+    #[test]
+    fn a_jpeg_cut_short_is_refused_and_one_with_data_after_its_end_is_not() {
+        let img = image::RgbImage::from_fn(64, 48, |x, y| {
+            image::Rgb([(x * 4) as u8, (y * 5) as u8, ((x * y) % 251) as u8])
+        });
+        let mut jpeg = Vec::new();
+        img.write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+            .unwrap();
+        assert!(jpeg_complete(&jpeg));
+        decode_image(&jpeg, &Limits::default()).unwrap();
+        for cut in [jpeg.len() - 2, jpeg.len() * 2 / 3, jpeg.len() / 4] {
+            let err = decode_image(&jpeg[..cut], &Limits::default()).unwrap_err();
+            assert!(err.to_string().contains("cut short"), "cut at {cut}: {err}");
+        }
+        // A motion photo: more data after the end, a start-of-scan marker among it.
+        let mut more = jpeg.clone();
+        more.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x08, 1, 2, 3, 4, 5, 6]);
+        decode_image(&more, &Limits::default()).unwrap();
     }
 
     #[test]
