@@ -441,3 +441,89 @@ fn demo_makes_and_verifies_the_sample() {
     assert_eq!(report["verification"]["verdict"], "authentic");
     assert_eq!(report["frames"], 137);
 }
+
+/// A JPEG of `picture` with an EXIF orientation tag (APP1 right after the start of image).
+fn jpeg_with_orientation(picture: &image::RgbImage, orientation: u16) -> Vec<u8> {
+    let mut jpeg = Vec::new();
+    picture
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    // TIFF header (big-endian), one IFD entry: 0x0112 SHORT ×1 = orientation.
+    let mut exif = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+    exif.extend_from_slice(&orientation.to_be_bytes());
+    exif.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend_from_slice(&u16::try_from(exif.len() + 2).unwrap().to_be_bytes());
+    app1.extend(exif);
+    [&jpeg[..2], &app1, &jpeg[2..]].concat()
+}
+
+/// Issue 18, finding 8: a portrait turned 90° or 180° (by its pixels, or by an EXIF
+/// orientation the decoder ignored) generated a signed video with the mouth in the wrong
+/// place. EXIF orientation is honoured; a face on its side or upside down is refused, its
+/// angle named, before any work.
+#[test]
+fn a_portrait_on_its_side_or_upside_down_is_refused_and_exif_orientation_is_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    let upright = image::open(sample("portrait-astronaut.png"))
+        .unwrap()
+        .into_rgb8();
+    // Stored turned a quarter anticlockwise, tagged "turn 90° clockwise to show": upright.
+    let tagged = dir.path().join("tagged.jpg");
+    std::fs::write(
+        &tagged,
+        jpeg_with_orientation(&image::imageops::rotate270(&upright), 6),
+    )
+    .unwrap();
+    let out = provatar(&["analyze", path_str(&tagged), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let roll = v["faces"][0]["pose"]["roll"].as_f64().unwrap();
+    assert!(roll.abs() < 10.0, "roll {roll}: {v}");
+    assert_eq!(v["width"], 512);
+
+    let cases = [
+        ("side.png", image::imageops::rotate90(&upright)),
+        ("upside-down.png", image::imageops::rotate180(&upright)),
+    ];
+    for (name, picture) in cases {
+        let portrait = dir.path().join(name);
+        picture.save(&portrait).unwrap();
+        // Consent for this very portrait, so that only the face can refuse it.
+        let consent = dir.path().join(format!("{name}.consent.json"));
+        let issued = provatar(&[
+            "consent",
+            "issue",
+            "--issuer-key",
+            path_str(&dev().join("consent-issuer.key")),
+            "--portrait",
+            path_str(&portrait),
+            "--subject",
+            "urn:provatar:subject:rotated",
+            "--licensee",
+            "provatar-demo",
+            "--expires",
+            "2035-01-01T00:00:00Z",
+            "--out",
+            path_str(&consent),
+        ]);
+        assert_eq!(issued.status.code(), Some(0), "{}", text(&issued.stderr));
+        let out_file = dir.path().join(format!("{name}.mp4"));
+        let mut args = sample_args(dir.path(), &out_file);
+        let at = |flag: &str| args.iter().position(|a| a == flag).unwrap() + 1;
+        let (p, c) = (at("--portrait"), at("--consent"));
+        args[p] = path_str(&portrait).to_owned();
+        args[c] = path_str(&consent).to_owned();
+        let out = run(&args);
+        crate::assert_refused(&out, &portrait, "rotate the picture upright");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("°"),
+            "{name}: the angle is not named: {stderr}"
+        );
+        assert!(!out_file.exists(), "{name}: a video was written");
+    }
+}

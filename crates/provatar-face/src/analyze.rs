@@ -38,6 +38,10 @@ const MIN_TILE: u32 = 256;
 /// A second face whose box area is at least this fraction of the largest one's makes the
 /// picture ambiguous; smaller faces (in the background, on a poster) are ignored.
 const SIMILAR_AREA: f32 = 0.25;
+/// The region around a face that [`FaceAnalyzer::upright_turn`] turns, in face boxes.
+const UPRIGHT_CROP: f32 = 2.2;
+/// How much better a turned face must score to say the picture is not upright.
+const UPRIGHT_MARGIN: f32 = 0.15;
 
 /// Why a picture could not be analysed.
 #[derive(Debug, thiserror::Error)]
@@ -302,6 +306,46 @@ impl FaceAnalyzer {
         Ok(rig)
     }
 
+    /// Whether the face of `rig` is upright: the quarter turn (clockwise, 90, 180 or 270
+    /// degrees) that shows the detector the face clearly better than the picture as it is, or
+    /// `None` when none does. The landmark models read a face on its side or upside down as
+    /// an upright face with a mild tilt (a portrait turned 180° reads as rolled 27°), so the
+    /// roll of the rig alone cannot tell; the detector, run on the region around the face in
+    /// all four orientations, can.
+    pub fn upright_turn(&self, frame: &Frame, rig: &FaceRig) -> Result<Option<u32>, FaceError> {
+        let [x, y, w, h] = rig.bbox;
+        let side = (w.max(h) * UPRIGHT_CROP).min(frame.width().min(frame.height()) as f32);
+        let (cx, cy) = (x + w / 2.0, y + h / 2.0);
+        let left = (cx - side / 2.0).clamp(0.0, frame.width() as f32 - side);
+        let top = (cy - side / 2.0).clamp(0.0, frame.height() as f32 - side);
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "pixel positions inside the picture"
+        )]
+        let region = crop_frame(
+            frame,
+            left as u32,
+            top as u32,
+            (side as u32).max(1),
+            (side as u32).max(1),
+        );
+        let score = |f: &Frame| -> Result<f32, FaceError> {
+            Ok(self.detector.detect(f)?.first().map_or(0.0, |d| d.score))
+        };
+        let as_is = score(&region)?;
+        let mut best: Option<(u32, f32)> = None;
+        let mut turned = region;
+        for turn in [90, 180, 270] {
+            turned = quarter_turn(&turned);
+            let s = score(&turned)?;
+            if s >= as_is + UPRIGHT_MARGIN && best.is_none_or(|(_, b)| s > b) {
+                best = Some((turn, s));
+            }
+        }
+        Ok(best.map(|(turn, _)| turn))
+    }
+
     /// Every face in the picture, largest first (possibly none).
     pub fn analyze_all(&self, frame: &Frame) -> Result<Vec<FaceRig>, FaceError> {
         let mut rigs = Vec::new();
@@ -560,6 +604,24 @@ fn tile_starts(len: u32, tile: u32, stride: u32) -> Vec<u32> {
 }
 
 /// A copy of a rectangle of the picture.
+/// A picture turned a quarter clockwise.
+fn quarter_turn(frame: &Frame) -> Frame {
+    let (w, h) = (frame.width() as usize, frame.height() as usize);
+    let src = frame.rgb();
+    let mut rgb = vec![0u8; w * h * 3];
+    // Row y, column x of the turned picture (h wide, w high) is row h-1-x, column y of the
+    // original.
+    for y in 0..w {
+        for x in 0..h {
+            let from = ((h - 1 - x) * w + y) * 3;
+            let to = (y * h + x) * 3;
+            rgb[to..to + 3].copy_from_slice(&src[from..from + 3]);
+        }
+    }
+    #[expect(clippy::cast_possible_truncation, reason = "sides of a Frame")]
+    Frame::from_rgb(h as u32, w as u32, rgb).unwrap_or_else(|_| frame.clone())
+}
+
 fn crop_frame(frame: &Frame, x: u32, y: u32, w: u32, h: u32) -> Frame {
     let stride = frame.width() as usize * 3;
     let mut rgb = Vec::with_capacity(w as usize * h as usize * 3);

@@ -540,8 +540,11 @@ pub(crate) fn open_gate(
     })
 }
 
-/// Finds the face (with the person mask the renderer needs) and checks its size against the
-/// policy.
+/// The head roll beyond which a portrait is refused, in degrees.
+pub(crate) const MAX_ROLL_DEGREES: f32 = 30.0;
+
+/// Finds the face (with the person mask the renderer needs) and checks its size and roll
+/// against what can be rendered and the policy.
 pub(crate) fn analyze_face(
     opened: &Opened,
     path: &Path,
@@ -550,11 +553,33 @@ pub(crate) fn analyze_face(
         path: path.to_path_buf(),
         reason,
     };
-    let rig = FaceAnalyzer::new()
+    let analyzer = FaceAnalyzer::new()
         .map_err(|e| face_error(e.to_string()))?
-        .with_person_mask(true)
+        .with_person_mask(true);
+    let rig = analyzer
         .analyze(&opened.portrait.frame)
         .map_err(|e| face_error(e.to_string()))?;
+    if let Some(turn) = analyzer
+        .upright_turn(&opened.portrait.frame, &rig)
+        .map_err(|e| face_error(e.to_string()))?
+    {
+        let back = 360 - turn;
+        return Err(face_error(format!(
+            "the face is not upright: it is seen clearly only when the picture is turned \
+             {turn}° clockwise (the photo, or its EXIF orientation, is rotated {back}°): \
+             rotate the picture upright"
+        )));
+    }
+    // The rig and renderer are built for an upright head: a face on its side or upside down
+    // (a rotated photo, or EXIF orientation the camera got wrong) would get its mouth drawn
+    // in the wrong place.
+    let roll = rig.pose.roll.to_degrees();
+    if roll.abs() > MAX_ROLL_DEGREES {
+        return Err(face_error(format!(
+            "the face is rolled {roll:.0}° (head tilted beyond the ±{MAX_ROLL_DEGREES:.0}° \
+             provatar renders): rotate the picture upright"
+        )));
+    }
     #[expect(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
