@@ -46,6 +46,13 @@ fn refuses_a_picture_without_a_face() {
         .unwrap();
     let out = provatar(&["analyze", path_str(&grey), "--json"]);
     assert_refused(&out, &grey, "no face");
+    // Issue 18 (finding 9): `--json` printed nothing when the exit was 2.
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["error"].as_str().unwrap().contains("no face"), "{v}");
+    assert_eq!(v["exit_status"], 2);
+    // Without `--json` stdout stays empty.
+    let out = provatar(&["analyze", path_str(&grey)]);
+    assert_refused(&out, &grey, "no face");
     assert!(out.stdout.is_empty());
 }
 

@@ -82,5 +82,26 @@ pub(crate) fn assert_refused(out: &Output, file: &Path, needle: &str) {
         "message lacks {needle:?}: {stderr}"
     );
     assert!(!stderr.contains("panicked"), "panicked: {stderr}");
-    assert!(out.stdout.is_empty(), "stdout not empty on error");
+    assert_error_json(out, needle);
+}
+
+/// On an error stdout holds nothing, or (with `--json`) one JSON object with the same message
+/// and the exit status.
+pub(crate) fn assert_error_json(out: &Output, needle: &str) {
+    if out.stdout.is_empty() {
+        return;
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout on error is not JSON ({e}): {}", text(&out.stdout)));
+    assert_eq!(v["exit_status"], 2, "{v}");
+    let message = v["error"].as_str().unwrap_or_default();
+    assert!(message.contains(needle), "JSON error lacks {needle:?}: {v}");
+    assert_eq!(
+        message,
+        text(&out.stderr)
+            .lines()
+            .find_map(|l| l.strip_prefix("provatar: error: "))
+            .unwrap_or_default(),
+        "stdout and stderr disagree"
+    );
 }

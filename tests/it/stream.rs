@@ -125,8 +125,10 @@ fn streamed_segments_verify_and_a_dropped_or_reordered_one_is_caught() {
         let name = format!("live-{k:06}.mp4");
         std::fs::copy(segs.join(&name), early.join(&name)).unwrap();
     }
+    // Issue 18 (finding 9): this was plain "authentic" (exit 0) in the JSON.
     let (code, report) = verify_stream(&early);
-    assert_eq!(code, Some(0));
+    assert_eq!(code, Some(4), "{report:#}");
+    assert_eq!(report["verdict"], "incomplete");
     assert_eq!(report["ended"], false);
 }
 

@@ -289,3 +289,227 @@ fn an_unmarked_video_is_unknown_and_garbage_is_refused() {
     let out = provatar(&["verify", path_str(&missing)]);
     crate::assert_refused(&out, &missing, "cannot read the video");
 }
+
+/// Re-encodes `video` through an ffmpeg video filter graph (`-vf`, or `-filter_complex` when
+/// it names its own pads) into `out`.
+fn edit(video: &Path, filter: &str, out: &Path) {
+    let (flag, map): (&str, &[&str]) = if filter.contains("[out]") {
+        ("-filter_complex", &["-map", "[out]"])
+    } else {
+        ("-vf", &[])
+    };
+    let mut args = vec!["-i", path_str(video), flag, filter];
+    args.extend(map);
+    args.extend([
+        "-an",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "18",
+        "-pix_fmt",
+        "yuv420p",
+        "-r",
+        "25",
+        path_str(out),
+    ]);
+    ffmpeg(&args);
+}
+
+/// Issue 18, findings 2 and 9: the whole video reversed, a run reversed, a 2× speed-up and
+/// every 10th frame kept each verified RECOVERED with "no frame cut, inserted or reordered",
+/// and a cut was named at the wrong frames. Each is tampered now, named at its frames.
+#[test]
+fn reversed_sped_up_slowed_thinned_and_cut_copies_are_tampered_at_their_frames() {
+    let v = signed_video(80);
+    // (name, filter, kind, first frame edited, frames edited: 0 for all the copy holds).
+    let cases: [(&str, &str, &str, usize, usize); 6] = [
+        ("reversed", "reverse", "reversed", 0, 0),
+        (
+            "part-reversed",
+            "[0:v]split=3[a][b][c];[a]trim=end_frame=20,setpts=PTS-STARTPTS[a1];\
+             [b]trim=start_frame=20:end_frame=50,reverse,setpts=PTS-STARTPTS[b1];\
+             [c]trim=start_frame=50,setpts=PTS-STARTPTS[c1];[a1][b1][c1]concat=n=3:v=1[out]",
+            "reversed",
+            20,
+            30,
+        ),
+        ("fast", "setpts=0.5*PTS", "sped-up", 0, 0),
+        (
+            "thinned",
+            "select='not(mod(n,10))',setpts=N/25/TB",
+            "sped-up",
+            0,
+            0,
+        ),
+        ("slow", "setpts=2*PTS", "slowed-down", 0, 0),
+        (
+            "cut",
+            "select='not(between(n,30,49))',setpts=N/25/TB",
+            "cut",
+            30,
+            20,
+        ),
+    ];
+    for (name, filter, kind, frame, frames) in cases {
+        let copy = v.dir.join(format!("{name}.mp4"));
+        edit(&v.video, filter, &copy);
+        let (code, r) = verify(&copy, &dev_trust(), Some(&v.store));
+        let anomalies = r["watermark"]["frame_anomalies"].as_array().unwrap();
+        eprintln!("{name}: {anomalies:?}");
+        if std::env::var_os("PROVATAR_KEEP").is_some() {
+            std::fs::copy(&copy, std::env::temp_dir().join(format!("{name}.mp4"))).unwrap();
+        }
+        assert_eq!(code, Some(1), "{name}: {r:#}");
+        assert_eq!(r["verdict"], "tampered", "{name}: {r:#}");
+        assert_eq!(anomalies.len(), 1, "{name}: {anomalies:?}");
+        let a = &anomalies[0];
+        assert_eq!(a["kind"], kind, "{name}: {a}");
+        // Where a frame's index does not read (a re-encoded copy of this panning picture
+        // reads about one in four) the edit's edge lies somewhere in the unread gap: the run
+        // named lies inside the edited frames (give or take one) and covers most of them; a
+        // cut is named at the first frame read after it, with the exact number removed.
+        let count = |v: &serde_json::Value| usize::try_from(v.as_u64().unwrap()).unwrap();
+        let (at, len) = (count(&a["frame"]), count(&a["frames"]));
+        let frames = if frames == 0 {
+            count(&r["watermark"]["frames"])
+        } else {
+            frames
+        };
+        if kind == "cut" {
+            assert_eq!(len, frames, "{name}: {a}");
+            assert!((frame..frame + 10).contains(&at), "{name}: at {at}: {a}");
+        } else {
+            assert!(
+                at + 1 >= frame && at + len <= frame + frames + 1 && 3 * len >= 2 * frames,
+                "{name}: frames {at}..{} named, {frame}..{} edited: {a}",
+                at + len,
+                frame + frames
+            );
+        }
+        let checks = r["checks"].to_string();
+        assert!(
+            checks.contains(a["detail"].as_str().unwrap()),
+            "{name}: {checks}"
+        );
+    }
+}
+
+/// Issue 18 (finding 9): a video whose consent had since been revoked verified AUTHENTIC with
+/// exit 0 (only its consent line said FAIL), so a platform acting on the exit status kept it.
+#[test]
+fn a_video_whose_consent_was_revoked_is_revoked_with_its_own_exit_status() {
+    let v = signed_video(30);
+    let trust = v.dir.join("trust");
+    for sub in ["c2pa", "issuers", "vendors", "revocations"] {
+        std::fs::create_dir_all(trust.join(sub)).unwrap();
+        for e in std::fs::read_dir(dev_trust().join(sub)).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), trust.join(sub).join(e.file_name())).unwrap();
+        }
+    }
+    let (code, r) = verify(&v.video, &trust, None);
+    assert_eq!((code, r["verdict"].as_str()), (Some(0), Some("authentic")));
+    let out = provatar(&[
+        "consent",
+        "revoke",
+        "--issuer-key",
+        path_str(&repo().join("keys/dev/consent-issuer.key")),
+        "--consent",
+        path_str(&sample("consent.json")),
+        "--list",
+        path_str(&trust.join("revocations/dev.json")),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (code, r) = verify(&v.video, &trust, None);
+    assert_eq!(code, Some(3), "{r:#}");
+    assert_eq!(r["verdict"], "revoked");
+    assert!(r["consent"]["revoked_at"].is_string(), "{r:#}");
+    // The copy the store traces is revoked too.
+    let copy = v.dir.join("copy.mp4");
+    edit(&v.video, "null", &copy);
+    let (code, r) = verify(&copy, &trust, Some(&v.store));
+    assert_eq!(
+        (code, r["verdict"].as_str()),
+        (Some(3), Some("revoked")),
+        "{r:#}"
+    );
+    let out = provatar(&["verify", path_str(&v.video), "--trust", path_str(&trust)]);
+    assert!(
+        text(&out.stderr).contains("REVOKED"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Issue 18, finding 3: a changed `ftyp` brand, text over the zero padding inside the C2PA
+/// box, and an appended top-level `free` or `skip` box each still verified authentic.
+#[test]
+fn bytes_outside_the_media_hash_are_tampered() {
+    let v = signed_video(20);
+    let bytes = std::fs::read(&v.video).unwrap();
+    let boxes = crate::top_level_boxes(&bytes);
+    assert_eq!(boxes[0].0, "ftyp", "{boxes:?}");
+    let (_, c2pa_at, c2pa_size) = *boxes.iter().find(|(k, ..)| k == "uuid").unwrap();
+    // The signer reserves zero padding in the signature's COSE unprotected header: the CBOR
+    // text "pad", then a byte string (major type 2, 16-bit length) of zeros.
+    let body = &bytes[c2pa_at..c2pa_at + c2pa_size];
+    let pad = body
+        .windows(5)
+        .position(|w| w[..4] == *b"\x63pad" && w[4] == 0x59)
+        .expect("the signature's padding");
+    let pad_at = c2pa_at + pad + 7;
+    assert!(
+        bytes[pad_at..pad_at + 64].iter().all(|&b| b == 0),
+        "the padding is not zero"
+    );
+
+    let brand = {
+        let mut b = bytes.clone();
+        b[8..12].copy_from_slice(b"qt  ");
+        b
+    };
+    let padding = {
+        let mut b = bytes.clone();
+        b[pad_at + 20..pad_at + 25].copy_from_slice(b"hello");
+        b
+    };
+    let appended = |kind: &[u8; 4]| {
+        let mut b = bytes.clone();
+        let text = b"not signed by anyone";
+        b.extend_from_slice(&u32::try_from(8 + text.len()).unwrap().to_be_bytes());
+        b.extend_from_slice(kind);
+        b.extend_from_slice(text);
+        b
+    };
+    let cases = [
+        ("brand", brand, "ftyp"),
+        ("padding", padding, "padding"),
+        ("free", appended(b"free"), "free"),
+        ("skip", appended(b"skip"), "skip"),
+    ];
+    for (name, altered, needle) in cases {
+        let path = v.dir.join(format!("{name}.mp4"));
+        std::fs::write(&path, altered).unwrap();
+        let (code, r) = verify(&path, &dev_trust(), None);
+        assert_eq!(code, Some(1), "{name}: {r:#}");
+        assert_eq!(r["verdict"], "tampered", "{name}: {r:#}");
+        let manifest = r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "manifest")
+            .unwrap();
+        let detail = manifest["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("bytes outside the signed media changed") && detail.contains(needle),
+            "{name}: {detail}"
+        );
+    }
+    // The file as signed still verifies.
+    let (code, r) = verify(&v.video, &dev_trust(), None);
+    assert_eq!(
+        (code, r["verdict"].as_str()),
+        (Some(0), Some("authentic")),
+        "{r:#}"
+    );
+}

@@ -21,7 +21,9 @@ pub(crate) enum Command {
     Generate(Box<GenerateArgs>),
     /// Check a video's provenance: C2PA manifest, watermark and consent.
     ///
-    /// Exit status: 0 authentic or recovered, 1 tampered or unknown, 2 cannot read the input.
+    /// Exit status: 0 authentic or recovered, 1 tampered or unknown, 2 cannot read the input,
+    /// 3 revoked (the consent it carries was revoked), 4 incomplete (`--stream`: no segment
+    /// closes the stream yet).
     Verify(VerifyArgs),
     /// Find the face in a portrait: box, 478 landmarks, head pose.
     Analyze(AnalyzeArgs),
@@ -49,6 +51,29 @@ pub(crate) enum Command {
     License(LicenseCommand),
     /// Measure per-stage and end-to-end speed.
     Bench(BenchArgs),
+}
+
+impl Command {
+    /// Whether the command was asked for JSON on stdout (`--json`): then an error is printed
+    /// there too, as `{"error": …, "exit_status": 2}`.
+    pub(crate) fn json(&self) -> bool {
+        match self {
+            Self::Generate(a) => a.json,
+            Self::Verify(a) => a.json,
+            Self::Analyze(a) => a.json,
+            Self::Probe(a) => a.json,
+            Self::Bench(a) => a.json,
+            Self::Watermark(WatermarkCommand::Detect { json, .. }) => *json,
+            Self::Consent(ConsentCommand::Verify(a)) => a.json,
+            Self::License(LicenseCommand::Verify(a)) => a.json,
+            Self::Demo(_)
+            | Self::Motion(_)
+            | Self::Watermark(WatermarkCommand::Embed { .. })
+            | Self::Keys(_)
+            | Self::Consent(_)
+            | Self::License(_) => false,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -33,6 +33,23 @@ pub(crate) enum Status {
     Failure,
     /// 2: the input could not be read, or the command could not run.
     Error,
+    /// 3 (`verify`): the provenance holds but the consent it carries was revoked.
+    Revoked,
+    /// 4 (`verify --stream`): every segment so far checks, but none closes the stream.
+    Incomplete,
+}
+
+impl Status {
+    /// The exit status of a verdict.
+    pub(crate) fn of(verdict: provatar::Verdict) -> Self {
+        use provatar::Verdict;
+        match verdict {
+            Verdict::Authentic | Verdict::Recovered => Self::Success,
+            Verdict::Tampered | Verdict::Unknown => Self::Failure,
+            Verdict::Revoked => Self::Revoked,
+            Verdict::Incomplete => Self::Incomplete,
+        }
+    }
 }
 
 impl From<Status> for ExitCode {
@@ -41,6 +58,8 @@ impl From<Status> for ExitCode {
             Status::Success => 0,
             Status::Failure => 1,
             Status::Error => 2,
+            Status::Revoked => 3,
+            Status::Incomplete => 4,
         })
     }
 }
@@ -55,6 +74,7 @@ fn main() -> ExitCode {
         }
     }));
     let cli = Cli::parse();
+    let json = cli.command.json();
     let result = match cli.command {
         Command::Probe(args) => probe::run(&args),
         Command::Analyze(args) => analyze::run(&args),
@@ -71,7 +91,13 @@ fn main() -> ExitCode {
     match result {
         Ok(status) => status.into(),
         Err(e) => {
-            eprintln!("provatar: error: {}", error_text(&e));
+            let message = error_text(&e);
+            eprintln!("provatar: error: {message}");
+            if json {
+                // A caller that reads stdout as JSON gets the error there too.
+                // Nothing more can be said if stdout itself fails.
+                let _ = print_json(&serde_json::json!({ "error": message, "exit_status": 2 }));
+            }
             Status::Error.into()
         }
     }

@@ -37,11 +37,7 @@ pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<Status> {
         crate::print_json(&report)?;
     }
     print_human(&report);
-    Ok(if report.verdict.is_good() {
-        Status::Success
-    } else {
-        Status::Failure
-    })
+    Ok(Status::of(report.verdict))
 }
 
 fn verify_stream(verifier: &Verifier, args: &VerifyArgs) -> anyhow::Result<Status> {
@@ -67,11 +63,13 @@ fn verify_stream(verifier: &Verifier, args: &VerifyArgs) -> anyhow::Result<Statu
         crate::print_json(&report)?;
     }
     let headline = match report.verdict {
-        Verdict::Authentic if report.ended => {
-            "AUTHENTIC — a signed provatar stream, complete and in order"
+        Verdict::Authentic => "AUTHENTIC — a signed provatar stream, complete and in order",
+        Verdict::Incomplete => {
+            "INCOMPLETE — every segment so far signed and in order, but none closes the stream \
+             (still live, or its end is missing)"
         }
-        Verdict::Authentic => {
-            "AUTHENTIC SO FAR — every segment signed and in order; the stream has not ended"
+        Verdict::Revoked => {
+            "REVOKED — signed and in order, but the consent it carries has been revoked"
         }
         Verdict::Recovered => "RECOVERED",
         Verdict::Tampered => "TAMPERED — a segment is altered, missing, repeated or out of order",
@@ -84,11 +82,7 @@ fn verify_stream(verifier: &Verifier, args: &VerifyArgs) -> anyhow::Result<Statu
         report.frames
     );
     print_checks(&report.checks);
-    Ok(if report.verdict.is_good() {
-        Status::Success
-    } else {
-        Status::Failure
-    })
+    Ok(Status::of(report.verdict))
 }
 
 /// Where `generate` keeps every signed manifest and `verify` looks for stripped ones:
@@ -124,6 +118,11 @@ pub(crate) fn print_human(report: &VerifyReport) {
         }
         Verdict::Tampered => "TAMPERED — the evidence shows edits or contradicts itself",
         Verdict::Unknown => "UNKNOWN — no trusted provenance found",
+        Verdict::Revoked => {
+            "REVOKED — signed provenance, but the person's consent has since been revoked: \
+             do not show it"
+        }
+        Verdict::Incomplete => "INCOMPLETE — part of a stream",
     };
     eprintln!("{}: {headline}", report.file);
     print_checks(&report.checks);

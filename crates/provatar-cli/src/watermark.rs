@@ -168,6 +168,8 @@ struct Report {
     frames_marked: usize,
     bit_accuracy: Option<f32>,
     frame_anomalies: Vec<Anomaly>,
+    /// Each frame's index as read (null where it does not read), in decoded order.
+    frame_indices: Vec<Option<u16>>,
     key_fingerprint: String,
     geometry: Option<GeometryReport>,
     ms: f64,
@@ -180,6 +182,8 @@ struct Anomaly {
     kind: &'static str,
     expected_index: Option<u16>,
     found_index: Option<u16>,
+    last_index: Option<u16>,
+    detail: String,
 }
 
 #[derive(Serialize)]
@@ -289,8 +293,11 @@ fn report(input: &Path, kind: &'static str, d: &Detection, key: &Key, ms: f64) -
                 kind: a.kind.name(),
                 expected_index: a.expected_index,
                 found_index: a.found_index,
+                last_index: a.last_index,
+                detail: a.describe(),
             })
             .collect(),
+        frame_indices: d.per_frame.iter().map(|f| f.frame_index).collect(),
         key_fingerprint: key.fingerprint(),
         geometry: d.geometry.map(|g| GeometryReport {
             period_x: g.period_x,

@@ -7,11 +7,14 @@
 //!   `c2pa.watermarked`), the portrait and audio as `inputTo` ingredients (hash and format,
 //!   no thumbnail), a `c2pa.soft-binding` assertion with the watermark's content id (algorithm
 //!   [`SOFT_BINDING_ALG`]), the consent reference ([`CONSENT_LABEL`]) and
-//!   `cawg.training-mining`; Ed25519, with a local key or an [`ExternalSigner`].
+//!   `cawg.training-mining`, and the container's layout outside the media hash
+//!   ([`CONTAINER_LABEL`]: the `ftyp` box, the top-level box types); Ed25519, with a local key
+//!   or an [`ExternalSigner`].
 //! - [`read`]: validation state against [`TrustAnchors`] — [`ManifestState`] — with the
 //!   status codes, signer, time and the assertions above parsed back.
 //! - [`ManifestStore`]: `put` on signing, `recover(content_id)` for a stripped copy.
 
+mod container;
 mod error;
 mod read;
 mod signer;
@@ -20,8 +23,9 @@ mod store;
 
 use std::path::Path;
 
+pub use container::{CONTAINER_LABEL, Layout};
 pub use error::{Error, Result};
-pub use read::{ManifestReport, ManifestState, TrustAnchors, read, read_bytes};
+pub use read::{CONTAINER_MISMATCH, ManifestReport, ManifestState, TrustAnchors, read, read_bytes};
 pub use signer::{ExternalSigner, Signer};
 pub use spec::{
     CONSENT_LABEL, ConsentRef, Generation, Ingredient, ManifestSpec, SOFT_BINDING_ALG,
@@ -43,7 +47,13 @@ pub const SOFTWARE_AGENT: (&str, &str) = ("provatar", env!("CARGO_PKG_VERSION"))
 pub fn sign(input: &Path, output: &Path, spec: &ManifestSpec, signer: &Signer) -> Result<Vec<u8>> {
     let mut builder = c2pa::Builder::from_context(c2pa::Context::new())
         .with_definition(spec.definition(SOFTWARE_AGENT))?;
-    let mut source = std::fs::File::open(input).map_err(Error::io(input))?;
+    // The container outside the media hash; signing adds only the C2PA box, which the layout
+    // leaves out.
+    let plain = provatar_types::read_limited(input, provatar_types::Limits::DEFAULT.max_file_bytes)
+        .map_err(Error::io(input))?;
+    let layout = Layout::of(&plain).map_err(|e| Error::io(input)(std::io::Error::other(e)))?;
+    builder.add_assertion_json(CONTAINER_LABEL, &layout.assertion())?;
+    let mut source = std::io::Cursor::new(plain);
     let dir = output
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -7,6 +7,7 @@ use std::path::Path;
 use provatar_types::ContentId;
 use serde_json::Value;
 
+use crate::container::{CONTAINER_LABEL, Layout};
 use crate::error::{Error, Result};
 use crate::spec::{CONSENT_LABEL, ConsentRef, SOFT_BINDING_ALG, STREAM_LABEL, StreamSegment};
 
@@ -113,6 +114,9 @@ pub struct ManifestReport {
     pub ai_training: Option<String>,
     /// For a live-stream segment: its place in the stream.
     pub stream: Option<StreamSegment>,
+    /// How the container outside the media hash differs from the signed one (with the code
+    /// [`CONTAINER_MISMATCH`]), in words.
+    pub container_differences: Vec<String>,
 }
 
 impl ManifestReport {
@@ -137,6 +141,7 @@ impl ManifestReport {
             consent: None,
             ai_training: None,
             stream: None,
+            container_differences: Vec::new(),
         }
     }
 }
@@ -158,6 +163,7 @@ pub fn read(path: &Path, trust: &TrustAnchors) -> Result<ManifestReport> {
 /// # Errors
 /// Bytes the C2PA library cannot parse as `format`.
 pub fn read_bytes(bytes: Vec<u8>, format: &str, trust: &TrustAnchors) -> Result<ManifestReport> {
+    let layout = (format == "video/mp4").then(|| Layout::of(&bytes));
     let reader = match c2pa::Reader::from_context(trust.context()?)
         .with_stream(format, Cursor::new(bytes))
     {
@@ -195,6 +201,7 @@ pub fn read_bytes(bytes: Vec<u8>, format: &str, trust: &TrustAnchors) -> Result<
         report.signer = (!parts.is_empty()).then(|| parts.join(", "));
         report.time.clone_from(&info.time);
     }
+    let mut signed_layout = None;
     for assertion in manifest.assertions() {
         let Ok(data) = assertion.value() else {
             continue;
@@ -215,6 +222,7 @@ pub fn read_bytes(bytes: Vec<u8>, format: &str, trust: &TrustAnchors) -> Result<
                     .and_then(|v| v.parse().ok());
             }
             CONSENT_LABEL => report.consent = consent(data),
+            CONTAINER_LABEL => signed_layout = Some(data),
             STREAM_LABEL => report.stream = stream_segment(data),
             "cawg.training-mining" => {
                 report.ai_training = data["entries"]["cawg.ai_training"]["use"]
@@ -224,8 +232,40 @@ pub fn read_bytes(bytes: Vec<u8>, format: &str, trust: &TrustAnchors) -> Result<
             _ => {}
         }
     }
+    // What the media hash leaves out must be what was signed.
+    let differences = match (&layout, &signed_layout) {
+        (Some(Ok(found)), Some(signed)) => found.differences(signed),
+        (Some(Err(e)), _) => vec![e.clone()],
+        (Some(Ok(found)), None) => found
+            .boxes
+            .iter()
+            .filter(|b| !KNOWN_TOP_LEVEL.contains(&b.as_str()))
+            .map(|b| format!("a top-level {b} box the media hash does not cover"))
+            .chain(
+                found
+                    .padding_written
+                    .iter()
+                    .map(|(at, problem)| format!("{problem} (the signature at byte {at})")),
+            )
+            .collect(),
+        (None, _) => Vec::new(),
+    };
+    if !differences.is_empty() {
+        report.state = ManifestState::Invalid;
+        report.codes.push(CONTAINER_MISMATCH.to_owned());
+        report.container_differences = differences;
+    }
     Ok(report)
 }
+
+/// The status code of a container that differs from the signed one (or, in a manifest without
+/// [`CONTAINER_LABEL`], holds boxes or bytes no signature covers).
+pub const CONTAINER_MISMATCH: &str = "org.provatar.container.mismatch";
+
+/// Top-level boxes of an MP4 the BMFF hash covers or C2PA excludes by design.
+const KNOWN_TOP_LEVEL: [&str; 8] = [
+    "ftyp", "moov", "mdat", "moof", "mfra", "styp", "sidx", "meta",
+];
 
 fn stream_segment(data: &Value) -> Option<StreamSegment> {
     Some(StreamSegment {

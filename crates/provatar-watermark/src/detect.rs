@@ -45,6 +45,7 @@ use crate::ecc;
 use crate::embed::{relative_gain, tile_step};
 use crate::filter::{BoxScratch, add_units, box_rows, luma, luma_into};
 use crate::key::Key;
+use crate::order::{FrameAnomaly, anomalies};
 use crate::pattern::{
     CELL, GRID, ID_BITS, ID_SYMBOLS, INDEX_BITS, INDEX_SYMBOLS, Pattern, TILE, WINDOW,
     parse_id_bits, parse_index_bits,
@@ -87,7 +88,7 @@ const SECOND_OPINION_FRAMES: usize = 100;
 /// scores ≥ 4, and then these frames together score ≥ 60: their best offset is the mark's.
 const LOCK_FRAMES: usize = 250;
 /// Per-frame score above which a frame counts as marked (offset known: p ≤ 3.4e-4 per frame).
-const FRAME_Z: f32 = 4.0;
+pub(crate) const FRAME_Z: f32 = 4.0;
 /// Score a frame-index codeword needs before its index is trusted.
 const INDEX_Z: f32 = 5.0;
 
@@ -174,43 +175,6 @@ pub struct FrameReport {
     pub content_id_bits: u64,
     /// Share of those bits equal to the video's content id (when the video's id was read).
     pub bit_accuracy: Option<f32>,
-}
-
-/// A run of frames whose index does not follow the video's sequence.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FrameAnomaly {
-    /// Position (0-based, in decoded order) of the run's first frame.
-    pub frame: usize,
-    /// Length of the run in frames.
-    pub frames: usize,
-    /// What the indices say happened.
-    pub kind: AnomalyKind,
-    /// Index the first frame should carry, following the sequence.
-    pub expected_index: Option<u16>,
-    /// Index it carries.
-    pub found_index: Option<u16>,
-}
-
-/// Kinds of frame anomalies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AnomalyKind {
-    /// Indices jump ahead: frames were removed before this run.
-    Cut,
-    /// Indices go back: frames were repeated, reordered or spliced in from earlier.
-    Reordered,
-    /// A run of frames without the mark inside a marked video: inserted frames.
-    Unmarked,
-}
-
-impl AnomalyKind {
-    /// A lowercase name for reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Cut => "cut",
-            Self::Reordered => "reordered",
-            Self::Unmarked => "unmarked",
-        }
-    }
 }
 
 /// The result of detection on a picture or video.
@@ -1031,111 +995,6 @@ fn frame_report(grid: &[f32], ox: usize, oy: usize, pattern: &Pattern) -> FrameR
     }
 }
 
-/// Finds runs of frames whose indices break the sequence, and runs of unmarked frames.
-fn anomalies(frames: &[FrameReport]) -> Vec<FrameAnomaly> {
-    // The sequence's start: the most common (index − position).
-    let mut counts = std::collections::HashMap::<u16, usize>::new();
-    for (p, f) in frames.iter().enumerate() {
-        if let Some(i) = f.frame_index {
-            #[expect(clippy::cast_possible_truncation, reason = "indices wrap at 2^16")]
-            let base = i.wrapping_sub(p as u16);
-            *counts.entry(base).or_default() += 1;
-        }
-    }
-    let Some(base) = counts
-        .iter()
-        .max_by_key(|(b, n)| (**n, std::cmp::Reverse(**b)))
-        .map(|(b, _)| *b)
-    else {
-        return Vec::new();
-    };
-    let mut out: Vec<FrameAnomaly> = Vec::new();
-    let mut sorted: Vec<f32> = frames.iter().map(|f| f.score).collect();
-    sorted.sort_by(f32::total_cmp);
-    let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
-    // Index runs: consecutive readable frames sharing the same nonzero shift.
-    let mut current: Option<(i32, usize)> = None; // (shift, index into out)
-    let mut reads: Vec<usize> = Vec::new(); // frames read in each run of `out`
-    for (p, f) in frames.iter().enumerate() {
-        #[expect(clippy::cast_possible_truncation, reason = "indices wrap at 2^16")]
-        let expected = base.wrapping_add(p as u16);
-        if f.frame_index.is_none() && median >= 1.5 * FRAME_Z && f.score < 1.0 {
-            // Clearly unmarked among clearly marked frames: a marked frame scoring under 1
-            // where the typical one scores 6 or more is a 5-sigma event.
-            if let Some(last) = out.last_mut()
-                && last.kind == AnomalyKind::Unmarked
-                && last.frame + last.frames == p
-            {
-                last.frames += 1;
-            } else {
-                out.push(FrameAnomaly {
-                    frame: p,
-                    frames: 1,
-                    kind: AnomalyKind::Unmarked,
-                    expected_index: Some(expected),
-                    found_index: None,
-                });
-                reads.push(0);
-            }
-            current = None;
-            continue;
-        }
-        let Some(found) = f.frame_index else { continue };
-        let shift = i32::from(found.wrapping_sub(expected).cast_signed());
-        if shift == 0 {
-            current = None;
-            continue;
-        }
-        match current {
-            Some((s, k)) if s == shift => {
-                out[k].frames = p + 1 - out[k].frame;
-                reads[k] += 1;
-            }
-            _ => {
-                out.push(FrameAnomaly {
-                    frame: p,
-                    frames: 1,
-                    kind: if shift > 0 {
-                        AnomalyKind::Cut
-                    } else {
-                        AnomalyKind::Reordered
-                    },
-                    expected_index: Some(expected),
-                    found_index: Some(found),
-                });
-                reads.push(1);
-                current = Some((shift, out.len() - 1));
-            }
-        }
-    }
-    // A codec that copies a block from an earlier picture (an H.264 skip) copies its index
-    // cells too. Where the picture stands still (the background behind a talking head) a block
-    // can be skipped for many frames, so a frame carries a mixture of older indices and now
-    // and then reads as one of them — one frame behind, or as far back as the last picture
-    // coded in full (seen: frames 28–31 of a 256×256 stream reading 1, 0, 1, 1). Reads behind
-    // the sequence count only when a run of them repeats — the sign of frames really moved or
-    // repeated.
-    let keep: Vec<bool> = out
-        .iter()
-        .zip(&reads)
-        .map(|(a, &n)| {
-            let behind = a.kind == AnomalyKind::Reordered;
-            // A frame index is checked by CRC-8 only, so one read in 256 of a badly damaged
-            // frame passes wrong: an index anomaly needs two reads. (A real cut or insertion
-            // shifts every frame after it; a reordered run has its own length.)
-            let misread = a.kind != AnomalyKind::Unmarked && n < 2;
-            (!behind || n >= STALE_RUN) && !misread
-        })
-        .collect();
-    let mut keep = keep.into_iter();
-    out.retain(|_| keep.next().unwrap_or(true));
-    out
-}
-
-/// Reads behind the sequence may be a codec's stale copy (see [`anomalies`]) unless a run
-/// repeats them at least this often.
-const STALE_RUN: usize = 3;
-
 #[cfg(test)]
 #[allow(
     clippy::unwrap_used,
@@ -1361,7 +1220,7 @@ mod tests {
             locked.frame_anomalies
         );
         let cut = &locked.frame_anomalies[0];
-        assert_eq!((cut.frame, cut.kind), (20, AnomalyKind::Cut));
+        assert_eq!((cut.frame, cut.kind), (20, crate::AnomalyKind::Cut));
     }
 
     #[test]
@@ -1374,59 +1233,5 @@ mod tests {
             Err(DetectError::SizeChanged { frame: 1, .. })
         ));
         assert_eq!(VideoDetector::new(&key).finish().frames, 0);
-    }
-
-    #[test]
-    fn anomalies_name_cuts_reorders_and_unmarked_runs() {
-        let frame = |index: Option<u16>, score: f32| FrameReport {
-            score,
-            marked: score >= FRAME_Z,
-            frame_index: index,
-            content_id_bits: 0,
-            bit_accuracy: None,
-        };
-        // 0..10 in order, then 15..20 (five cut), then 3, 4, 5 (reordered), then two unmarked.
-        let mut frames: Vec<FrameReport> = (0..10).map(|i| frame(Some(i), 12.0)).collect();
-        frames.extend((15..20).map(|i| frame(Some(i), 12.0)));
-        frames.extend([3, 4, 5].map(|i| frame(Some(i), 12.0)));
-        frames.extend([frame(None, 0.2), frame(None, -0.5)]);
-        let a = anomalies(&frames);
-        assert_eq!(a.len(), 3, "{a:?}");
-        assert_eq!(
-            (a[0].frame, a[0].frames, a[0].kind),
-            (10, 5, AnomalyKind::Cut)
-        );
-        assert_eq!(a[0].found_index, Some(15));
-        assert_eq!(
-            (a[1].frame, a[1].frames, a[1].kind),
-            (15, 3, AnomalyKind::Reordered)
-        );
-        assert_eq!(
-            (a[2].frame, a[2].frames, a[2].kind),
-            (18, 2, AnomalyKind::Unmarked)
-        );
-        // A clean sequence has none.
-        let clean: Vec<FrameReport> = (0..30).map(|i| frame(Some(i + 100), 9.0)).collect();
-        assert!(anomalies(&clean).is_empty());
-        // A stale read (an H.264 skip copied the previous frame's index) is not an anomaly...
-        let mut stale = clean.clone();
-        stale[12].frame_index = Some(110);
-        stale[20].frame_index = None;
-        assert!(anomalies(&stale).is_empty(), "{:?}", anomalies(&stale));
-        // ... and neither are reads far behind, left by blocks skipped since an early frame
-        // (frames 28–31 of a real 256×256 stream read 1, 0, 1, 1) ...
-        let mut skipped = clean.clone();
-        for (p, i) in [(28, 1), (29, 0), (30, 1), (31, 1)] {
-            skipped[p - 10].frame_index = Some(100 + i);
-        }
-        assert!(anomalies(&skipped).is_empty(), "{:?}", anomalies(&skipped));
-        // ... but a frame inserted, which shifts every later read by one, is.
-        let inserted: Vec<FrameReport> = (0..25)
-            .map(|i| frame(Some(i + 100), 9.0))
-            .chain((24..40).map(|i| frame(Some(i + 100), 9.0)))
-            .collect();
-        let a = anomalies(&inserted);
-        assert_eq!(a.len(), 1, "{a:?}");
-        assert_eq!(a[0].kind, AnomalyKind::Reordered);
     }
 }

@@ -35,12 +35,14 @@ mod detect;
 mod embed;
 mod filter;
 mod key;
+mod order;
 mod pattern;
 
 pub use detect::{
-    AnomalyKind, DetectError, Detection, FALSE_POSITIVE_RATE, FrameAnomaly, FrameReport, Geometry,
-    HYPOTHESES, VideoDetector, decoded_threshold, detect_frame, detection_threshold,
+    DetectError, Detection, FALSE_POSITIVE_RATE, FrameReport, Geometry, HYPOTHESES, VideoDetector,
+    decoded_threshold, detect_frame, detection_threshold,
 };
 pub use embed::{EmbedError, Embedder, MIN_SIDE, embed};
 pub use key::{Key, KeyParseError};
+pub use order::{AnomalyKind, FrameAnomaly};
 pub use pattern::Payload;

@@ -9,16 +9,21 @@
 //!
 //! Verdicts:
 //! - `authentic`: a valid manifest from a trusted signer, the watermark in the frames with the
-//!   manifest's content id, no frame cut, inserted or reordered;
+//!   manifest's content id, its frame indices rising by one per frame (nothing cut, inserted,
+//!   reordered, reversed, sped up or slowed down);
 //! - `recovered`: no manifest in the file, but the watermark's content id finds a manifest in the
 //!   store whose signature is valid and trusted (its media hash is expected not to match: it
 //!   covered the original file) — e.g. a re-encoded copy;
 //! - `tampered`: a manifest that does not validate, a watermark that disagrees with it or is
-//!   missing from a signed video, or frames cut, inserted or reordered;
-//! - `unknown`: neither a trusted manifest nor a traceable watermark.
+//!   missing from a signed video, or frames edited (see `provatar_watermark::FrameAnomaly`);
+//! - `unknown`: neither a trusted manifest nor a traceable watermark;
+//! - `revoked`: the provenance holds (`authentic` or `recovered`), but the consent it carries
+//!   has since been revoked — the person no longer agrees to being shown, so a platform acting
+//!   on the verdict takes it down;
+//! - `incomplete` (streams only): every segment so far authentic and in order, but none closes
+//!   the stream — still live, or its end cut off.
 //!
-//! The consent reference is reported beside the verdict (issuer trusted, credential revoked):
-//! a revoked consent does not make a video less authentic, but a platform will want to know.
+//! The consent reference is reported beside the verdict (issuer trusted, credential revoked).
 
 use std::path::{Path, PathBuf};
 
@@ -67,6 +72,12 @@ pub enum Verdict {
     Tampered,
     /// Neither a trusted manifest nor a traceable watermark.
     Unknown,
+    /// The provenance holds (it would be `authentic` or `recovered`), but the consent it
+    /// carries has since been revoked: the person no longer agrees to the video being shown.
+    Revoked,
+    /// A stream whose segments so far are authentic and in order, but no segment closes it:
+    /// still live, or its end was cut off.
+    Incomplete,
 }
 
 impl Verdict {
@@ -77,6 +88,8 @@ impl Verdict {
             Self::Recovered => "recovered",
             Self::Tampered => "tampered",
             Self::Unknown => "unknown",
+            Self::Revoked => "revoked",
+            Self::Incomplete => "incomplete",
         }
     }
 
@@ -134,7 +147,7 @@ pub struct WatermarkFacts {
     pub frames_marked: usize,
     /// Samples the decoder rejected (a damaged stream).
     pub undecodable_frames: usize,
-    /// Cut, reordered or unmarked runs of frames.
+    /// Cut, reordered, reversed, sped-up, slowed-down or unmarked runs of frames.
     pub frame_anomalies: Vec<AnomalyFacts>,
     /// The frame index the first frame carries (modulo 65536), read from the first frames
     /// whose index decodes.
@@ -144,16 +157,20 @@ pub struct WatermarkFacts {
 /// One run of frames the frame indices flag.
 #[derive(Debug, Clone, Serialize)]
 pub struct AnomalyFacts {
-    /// `cut`, `reordered` or `unmarked`.
+    /// `cut`, `reordered`, `reversed`, `sped-up`, `slowed-down` or `unmarked`.
     pub kind: &'static str,
     /// First frame of the run (decoded order, from 0).
     pub frame: usize,
-    /// Frames in the run.
+    /// Frames in the run (for a `cut`, the frames missing before `frame`).
     pub frames: usize,
     /// The index expected there.
     pub expected_index: Option<u16>,
     /// The index found.
     pub found_index: Option<u16>,
+    /// The index of the run's last read frame (runs judged by their rate).
+    pub last_index: Option<u16>,
+    /// What happened, in words.
+    pub detail: String,
 }
 
 /// The consent reference and what the trust store says of it.
@@ -206,9 +223,11 @@ pub struct VerifyReport {
 /// What the verifier found in the segments of a live stream.
 #[derive(Debug, Clone, Serialize)]
 pub struct StreamReport {
-    /// `authentic` when every segment is authentic and the sequence has no gap, repeat or
-    /// reorder; `tampered` when a segment is tampered or the sequence is broken; `unknown`
-    /// when a segment is not provatar's or not trusted.
+    /// `authentic` when every segment is authentic, the sequence has no gap, repeat or
+    /// reorder and the last segment closes the stream; `incomplete` when all that holds but no
+    /// segment closes it yet; `tampered` when a segment is tampered or the sequence is broken;
+    /// `unknown` when a segment is not provatar's or not trusted; `revoked` when the consent
+    /// was revoked.
     pub verdict: Verdict,
     /// The stream's id (its content id), when the first segment names one.
     pub stream_id: Option<String>,
@@ -416,6 +435,8 @@ impl Verifier {
                 frames: a.frames,
                 expected_index: a.expected_index,
                 found_index: a.found_index,
+                last_index: a.last_index,
+                detail: a.describe(),
             })
             .collect();
 
@@ -465,6 +486,11 @@ impl Verifier {
                     ManifestState::ValidUntrusted => format!(
                         "valid C2PA manifest, but its signer {} is not in the trust store",
                         m.signer.as_deref().unwrap_or("(unnamed)")
+                    ),
+                    _ if !m.container_differences.is_empty() => format!(
+                        "bytes outside the signed media changed ({}): {}",
+                        m.codes.join(", "),
+                        m.container_differences.join("; ")
                     ),
                     _ => format!(
                         "the C2PA manifest does not validate ({})",
@@ -546,12 +572,11 @@ impl Verifier {
             "frames",
             anomalies.is_empty() && damaged == 0,
             if anomalies.is_empty() && damaged == 0 {
-                "no frame cut, inserted or reordered".to_owned()
+                "frame indices rise by one per frame: no frame cut, inserted, reordered, \
+                 reversed, sped up or slowed down"
+                    .to_owned()
             } else {
-                let mut parts: Vec<String> = anomalies
-                    .iter()
-                    .map(|a| format!("{} run of {} at frame {}", a.kind, a.frames, a.frame))
-                    .collect();
+                let mut parts: Vec<String> = anomalies.iter().map(|a| a.detail.clone()).collect();
                 if damaged > 0 {
                     parts.push(format!("{damaged} frames do not decode (damaged stream)"));
                 }
@@ -603,6 +628,12 @@ impl Verifier {
             (Some(_), true) => Verdict::Recovered,
             (None, _) if wm.detected && edited => Verdict::Tampered,
             (None, _) => Verdict::Unknown,
+        };
+        // A revoked consent overrides a good verdict: a platform acting on the verdict (or the
+        // exit status) must not keep the video up.
+        let verdict = match &consent {
+            Some(c) if verdict.is_good() && c.revoked_at.is_some() => Verdict::Revoked,
+            _ => verdict,
         };
 
         let facts = manifest.as_ref().map_or_else(
@@ -664,6 +695,7 @@ fn judge_stream(segments: Vec<VerifyReport>, wm: &Detection) -> StreamReport {
         verdict = match (verdict, v) {
             (Verdict::Tampered, _) | (_, Verdict::Tampered) => Verdict::Tampered,
             (Verdict::Unknown, _) | (_, Verdict::Unknown) => Verdict::Unknown,
+            (Verdict::Revoked, _) | (_, Verdict::Revoked) => Verdict::Revoked,
             _ => Verdict::Authentic,
         };
     };
@@ -799,6 +831,11 @@ fn judge_stream(segments: Vec<VerifyReport>, wm: &Detection) -> StreamReport {
             "no segment closes the stream yet: still live, or its end is missing".to_owned()
         },
     );
+    let verdict = if verdict == Verdict::Authentic && !ended {
+        Verdict::Incomplete
+    } else {
+        verdict
+    };
     StreamReport {
         verdict,
         stream_id,
