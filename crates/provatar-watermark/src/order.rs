@@ -157,7 +157,7 @@ impl Run {
 
 /// Finds the runs of frames whose indices break the sequence, and the runs of unmarked frames.
 pub(crate) fn anomalies(frames: &[FrameReport]) -> Vec<FrameAnomaly> {
-    let runs = runs(&reads(frames));
+    let runs = runs(&without_codec_holds(reads(frames)));
     let mut out = index_anomalies(&runs);
     out.extend(unmarked(frames, &runs));
     out.sort_by_key(|a| a.frame);
@@ -176,6 +176,34 @@ fn reads(frames: &[FrameReport]) -> Vec<(usize, i64)> {
         out.push((p, u));
     }
     out
+}
+
+/// Drops the reads of an index held over several frames by the codec: where the picture stands
+/// still, every block of a frame can be a skip of the last picture coded in full, and frames
+/// read that picture's index for as long as the stillness lasts (seen: a test pattern marked
+/// by `watermark embed` reading 0 for frames 0–20 and 50 for 50–73, its key frames). Such a
+/// hold ends with the next read back on the line the hold started on, or with the video; a
+/// frame really held (slowed down, frozen) puts every read after it behind that line. The
+/// first read of a hold stays.
+fn without_codec_holds(reads: Vec<(usize, i64)>) -> Vec<(usize, i64)> {
+    let offset = |(p, u): (usize, i64)| u - i64::try_from(p).unwrap_or(i64::MAX);
+    let mut keep = vec![true; reads.len()];
+    let mut k = 0;
+    while k < reads.len() {
+        let len = reads[k..].iter().take_while(|r| r.1 == reads[k].1).count();
+        let back_on_line = reads
+            .get(k + len)
+            .is_none_or(|&next| offset(next) == offset(reads[k]));
+        if len >= 2 && back_on_line {
+            keep[k + 1..k + len].fill(false);
+        }
+        k += len;
+    }
+    let mut keep = keep.into_iter();
+    reads
+        .into_iter()
+        .filter(|_| keep.next().unwrap_or(true))
+        .collect()
 }
 
 /// Groups reads into runs of one offset, absorbing noise between runs of the same offset.
@@ -385,6 +413,16 @@ fn rate_anomaly(stretch: &[Run]) -> Option<FrameAnomaly> {
     } else {
         return None;
     };
+    // A reversed run is named from its first falling step to its last (a read at either end
+    // that belongs to the sequence around it is left out); a rate change mixes steps of one
+    // frame with its own, and keeps its ends.
+    let fits = |&(d, _): &(i64, i64)| kind != AnomalyKind::Reversed || d < 0;
+    let from = steps.iter().position(fits).unwrap_or(0);
+    let to = steps
+        .iter()
+        .rposition(fits)
+        .map_or(reads.len() - 1, |k| k + 1);
+    let (first, last) = (reads[from], reads[to]);
     Some(FrameAnomaly {
         frame: first.0,
         frames: last.0 + 1 - first.0,
@@ -521,6 +559,13 @@ mod tests {
             f.score = 5.0;
         }
         assert!(anomalies(&sparse).is_empty(), "{:?}", anomalies(&sparse));
+        // Nor an index held by the codec while the picture stands still, up to the next key
+        // frame (a marked test pattern: 0 for frames 0–20, 50 for 50–73).
+        let mut held: Vec<FrameReport> = (0..74).map(|_| frame(None, 9.0)).collect();
+        for p in (0..=20).chain(50..74) {
+            held[p].frame_index = Some(if p < 50 { 0 } else { 50 });
+        }
+        assert!(anomalies(&held).is_empty(), "{:?}", anomalies(&held));
         // Indices wrap at 2^16 without a seam.
         let wrapped = video((65_500..=65_535).chain(0..40));
         assert!(anomalies(&wrapped).is_empty(), "{:?}", anomalies(&wrapped));
@@ -597,10 +642,14 @@ mod tests {
         );
         let thin = video((0..137).step_by(10));
         assert_eq!(kinds(&anomalies(&thin)), [(0, 14, AnomalyKind::SpedUp)]);
+        // A frame frozen for a second: every read after it is behind.
+        let frozen = video((0..40).chain([40; 25]).chain(41..80));
+        let a = anomalies(&frozen);
+        assert_eq!(kinds(&a), [(41, 23, AnomalyKind::SlowedDown)], "{a:?}");
         let slow = video((0..70).flat_map(|i| [i, i]));
         assert_eq!(
             kinds(&anomalies(&slow)),
-            [(0, 140, AnomalyKind::SlowedDown)],
+            [(0, 139, AnomalyKind::SlowedDown)],
             "{:?}",
             anomalies(&slow)
         );
