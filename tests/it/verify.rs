@@ -83,6 +83,7 @@ fn signed_video(frames: u32) -> Signed {
         },
         allow_ai_training: false,
         stream: None,
+        sound_fingerprint: None,
     };
     let video = root.join("avatar.mp4");
     let signer = Signer::from_dir(&repo().join("keys/dev")).unwrap();

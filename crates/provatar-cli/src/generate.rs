@@ -68,10 +68,19 @@ pub(crate) fn run(args: &GenerateArgs) -> anyhow::Result<Status> {
     let done = run_pipeline(&request, args.quiet)?;
     if let Some(path) = &args.motion_out {
         let json = provatar::motion::to_json(&done.motion);
-        crate::write_whole(path, |tmp: &Path| {
+        let written = crate::write_whole(path, |tmp: &Path| {
             std::fs::write(tmp, json.as_bytes())
                 .with_context(|| format!("cannot write {}", path.display()))
-        })?;
+        });
+        if let Err(e) = written {
+            // Both outputs or neither: the video is taken back (its manifest stays in the
+            // store, which only ever gains manifests).
+            let _ = std::fs::remove_file(&request.out);
+            return Err(e.context(format!(
+                "nothing was generated at {}",
+                request.out.display()
+            )));
+        }
     }
     if args.json {
         crate::print_json(&GenerationReport::new(&done))?;

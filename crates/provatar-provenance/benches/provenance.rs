@@ -67,6 +67,7 @@ fn spec() -> ManifestSpec {
         },
         allow_ai_training: false,
         stream: None,
+        sound_fingerprint: None,
     }
 }
 

@@ -28,8 +28,8 @@ pub use error::{Error, Result};
 pub use read::{CONTAINER_MISMATCH, ManifestReport, ManifestState, TrustAnchors, read, read_bytes};
 pub use signer::{ExternalSigner, Signer};
 pub use spec::{
-    CONSENT_LABEL, ConsentRef, Generation, Ingredient, ManifestSpec, SOFT_BINDING_ALG,
-    STREAM_LABEL, StreamSegment, TRAINED_ALGORITHMIC_MEDIA,
+    CONSENT_LABEL, ConsentRef, FINGERPRINT_LABEL, Generation, Ingredient, ManifestSpec,
+    SOFT_BINDING_ALG, STREAM_LABEL, StreamSegment, TRAINED_ALGORITHMIC_MEDIA,
 };
 pub use store::ManifestStore;
 

@@ -9,7 +9,9 @@ use serde_json::Value;
 
 use crate::container::{CONTAINER_LABEL, Layout};
 use crate::error::{Error, Result};
-use crate::spec::{CONSENT_LABEL, ConsentRef, SOFT_BINDING_ALG, STREAM_LABEL, StreamSegment};
+use crate::spec::{
+    CONSENT_LABEL, ConsentRef, FINGERPRINT_LABEL, SOFT_BINDING_ALG, STREAM_LABEL, StreamSegment,
+};
 
 /// X.509 trust anchors for C2PA signers (PEM).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -117,6 +119,8 @@ pub struct ManifestReport {
     /// How the container outside the media hash differs from the signed one (with the code
     /// [`CONTAINER_MISMATCH`]), in words.
     pub container_differences: Vec<String>,
+    /// The signed fingerprint of the sound: `(algorithm, value)`.
+    pub sound_fingerprint: Option<(String, String)>,
 }
 
 impl ManifestReport {
@@ -142,6 +146,7 @@ impl ManifestReport {
             ai_training: None,
             stream: None,
             container_differences: Vec::new(),
+            sound_fingerprint: None,
         }
     }
 }
@@ -223,6 +228,13 @@ pub fn read_bytes(bytes: Vec<u8>, format: &str, trust: &TrustAnchors) -> Result<
             }
             CONSENT_LABEL => report.consent = consent(data),
             CONTAINER_LABEL => signed_layout = Some(data),
+            FINGERPRINT_LABEL => {
+                let sound = &data["sound"];
+                report.sound_fingerprint = sound["alg"]
+                    .as_str()
+                    .zip(sound["value"].as_str())
+                    .map(|(a, v)| (a.to_owned(), v.to_owned()));
+            }
             STREAM_LABEL => report.stream = stream_segment(data),
             "cawg.training-mining" => {
                 report.ai_training = data["entries"]["cawg.ai_training"]["use"]

@@ -37,7 +37,12 @@ pub struct ManifestSpec {
     pub allow_ai_training: bool,
     /// For one segment of a live stream: where it sits in the stream ([`STREAM_LABEL`]).
     pub stream: Option<StreamSegment>,
+    /// A fingerprint of the video's sound ([`FINGERPRINT_LABEL`]): `(algorithm, value)`.
+    pub sound_fingerprint: Option<(String, String)>,
 }
+
+/// Label of the assertion holding the content's fingerprints.
+pub const FINGERPRINT_LABEL: &str = "org.provatar.fingerprint";
 
 /// Where a signed stream segment sits in its stream. Each segment of a live stream is signed
 /// on its own as soon as it is complete (the `c2pa` crate has no live-video manifests); the
@@ -177,6 +182,15 @@ impl ManifestSpec {
                     "frames": seg.frames,
                     "last": seg.last,
                 },
+            }));
+        }
+        if let (Some((alg, value)), Some(assertions)) = (
+            &self.sound_fingerprint,
+            definition["assertions"].as_array_mut(),
+        ) {
+            assertions.push(json!({
+                "label": FINGERPRINT_LABEL,
+                "data": { "sound": { "alg": alg, "value": value } },
             }));
         }
         definition

@@ -81,6 +81,7 @@ fn spec() -> ManifestSpec {
         },
         allow_ai_training: false,
         stream: None,
+        sound_fingerprint: None,
     }
 }
 

@@ -373,6 +373,17 @@ pub fn generate(
             sha256: sha256_hex(&audio_bytes),
         },
     );
+    // The sound the video carries, fingerprinted, so that a copy with other words on these
+    // pictures is not taken for this video.
+    let spec = ManifestSpec {
+        sound_fingerprint: Some((
+            crate::fingerprint::SOUND_ALG.to_owned(),
+            crate::fingerprint::to_text(&crate::fingerprint::sound_fingerprint(
+                audio.analysis.samples(),
+            )),
+        )),
+        ..spec
+    };
     let manifest =
         sign(&plain, &signed, &spec, &signer).map_err(|e| stage("sign")(e.to_string()))?;
     let store = ManifestStore::open(&request.store).map_err(|e| stage("store")(e.to_string()))?;
@@ -631,6 +642,7 @@ pub(crate) fn manifest_spec(
         consent,
         allow_ai_training: matches!(admission.ai_training(), AiTraining::Allowed),
         stream: None,
+        sound_fingerprint: None,
     }
 }
 

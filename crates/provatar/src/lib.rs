@@ -24,6 +24,7 @@ pub use provatar_render as render;
 pub use provatar_types as types;
 pub use provatar_watermark as watermark;
 
+pub mod fingerprint;
 mod generate;
 mod stream;
 mod verify;

@@ -33,6 +33,8 @@ use provatar_provenance::{
     ManifestReport, ManifestState, ManifestStore, StreamSegment, TrustAnchors,
 };
 use provatar_types::ContentId;
+
+use crate::fingerprint;
 use provatar_watermark::{Detection, Key, VideoDetector};
 use serde::Serialize;
 
@@ -331,10 +333,20 @@ impl Verifier {
         let bytes = provatar_types::read_limited(path, self.limits.max_file_bytes)
             .map_err(|e| unreadable(e.to_string()))?;
         let (detection, damaged) = self.watermark(bytes.clone()).map_err(unreadable)?;
+        // The copy's sound (none when it has no sound track it can decode).
+        let sound = provatar_media::decode_pcm(&bytes, &self.limits)
+            .ok()
+            .and_then(|(track, _)| provatar_media::to_analysis(&track).ok());
         // A manifest that cannot even be parsed is as good as a broken one.
         let embedded = provatar_provenance::read_bytes(bytes, "video/mp4", &self.anchors)
             .unwrap_or_else(|e| ManifestReport::unreadable(format!("manifest.unreadable ({e})")));
-        Ok(self.judge(path, &embedded, &detection, damaged))
+        Ok(self.judge(
+            path,
+            &embedded,
+            &detection,
+            damaged,
+            sound.as_ref().map(provatar_types::Audio::samples),
+        ))
     }
 
     /// Checks the segments of a live stream, in the order given (the order they were
@@ -422,6 +434,7 @@ impl Verifier {
         embedded: &ManifestReport,
         wm: &Detection,
         damaged: usize,
+        sound: Option<&[f32]>,
     ) -> VerifyReport {
         let mut checks = Vec::new();
         let mut check = |name, ok, detail: String| checks.push(Check { name, ok, detail });
@@ -584,6 +597,61 @@ impl Verifier {
             },
         );
 
+        // The sound: the signed video's words, not others put on its pictures.
+        let mut other_sound = false;
+        if let Some(m) = &manifest
+            && let Some((alg, value)) = &m.sound_fingerprint
+        {
+            let signed = (alg == fingerprint::SOUND_ALG)
+                .then(|| fingerprint::from_text(value))
+                .flatten();
+            let (ok, detail) = match (signed, sound) {
+                (None, _) => (
+                    false,
+                    format!("the manifest's sound fingerprint ({alg}) cannot be read"),
+                ),
+                (Some(_), None) => (
+                    true,
+                    "this copy has no sound to compare with the signed one".to_owned(),
+                ),
+                (Some(signed), Some(copy)) => match fingerprint::match_sound(&signed, copy) {
+                    None => (
+                        true,
+                        "this copy's sound is too quiet or short to compare with the signed one"
+                            .to_owned(),
+                    ),
+                    Some(found)
+                        if found.bit_error_rate <= fingerprint::MAX_BIT_ERROR_RATE
+                            && found.worst_second <= fingerprint::MAX_WORST_SECOND =>
+                    {
+                        (
+                            true,
+                            format!(
+                                "the signed video's sound from {:.1} s ({:.0} % of its fingerprint \
+                                 bits differ, {:.0} % in the worst second; other sound differs \
+                                 in about half)",
+                                found.starts_at,
+                                100.0 * found.bit_error_rate,
+                                100.0 * found.worst_second
+                            ),
+                        )
+                    }
+                    Some(found) => (
+                        false,
+                        format!(
+                            "not the sound the video was signed with: {:.0} % of its fingerprint \
+                             bits differ, {:.0} % in the worst second (other words on these \
+                             pictures)",
+                            100.0 * found.bit_error_rate,
+                            100.0 * found.worst_second
+                        ),
+                    ),
+                },
+            };
+            other_sound = !ok;
+            check("sound", ok, detail);
+        }
+
         // Consent.
         let consent = manifest.as_ref().and_then(|m| m.consent.as_ref()).map(|c| {
             let issuer_trusted = self.trust.issuers().iter().any(|i| i == &c.issuer);
@@ -619,7 +687,7 @@ impl Verifier {
             );
         }
 
-        let edited = !anomalies.is_empty() || damaged > 0;
+        let edited = !anomalies.is_empty() || damaged > 0 || other_sound;
         let verdict = match (&manifest, recovered) {
             (Some(m), false) if m.state == ManifestState::Invalid => Verdict::Tampered,
             (Some(_), _) if !trusted => Verdict::Unknown,
