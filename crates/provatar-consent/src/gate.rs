@@ -256,13 +256,16 @@ pub struct Gate<'a> {
 }
 
 /// Proof that a request passed the gate, and what later stages record (the manifest's consent
-/// and license facts) and enforce (limits). Only this crate can make one.
-#[derive(Debug, Clone, PartialEq)]
+/// and license facts) and enforce (limits, and the very picture admitted). Only this crate can
+/// make one, and it cannot be copied: one admission is one decision.
+#[derive(Debug, PartialEq)]
 pub struct Admission {
     consent: Option<ConsentFacts>,
     license: LicenseFacts,
     policy_name: String,
     portrait_sha256: String,
+    /// SHA-256 of the decoded picture admitted (size and pixels), when the gate was given it.
+    pixels_sha256: Option<[u8; 32]>,
     max_clip_seconds: u32,
     min_face_pixels: u32,
     portrait_thumbnail: bool,
@@ -365,6 +368,7 @@ impl<'a> Gate<'a> {
             license,
             policy_name: policy.name.clone(),
             portrait_sha256: sha256_hex(portrait.bytes),
+            pixels_sha256: portrait.pixels.map(pixels_digest),
             max_clip_seconds: max_clip.0,
             min_face_pixels: policy.min_face_pixels,
             portrait_thumbnail: policy.portrait_thumbnail,
@@ -392,6 +396,13 @@ impl Admission {
     /// The portrait file's SHA-256 (hex).
     pub fn portrait_sha256(&self) -> &str {
         &self.portrait_sha256
+    }
+
+    /// Whether `picture` is the decoded picture this admission was given for (its size and
+    /// every pixel). An admission made without the pixels admits none: the renderer refuses
+    /// to draw a picture the gate did not see.
+    pub fn admits_pixels(&self, picture: &Frame) -> bool {
+        self.pixels_sha256 == Some(pixels_digest(picture))
     }
 
     /// The longest clip allowed, seconds.
@@ -442,4 +453,13 @@ impl Admission {
         }
         Ok(())
     }
+}
+
+/// SHA-256 of a picture's size and pixels.
+fn pixels_digest(picture: &Frame) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(picture.width().to_le_bytes());
+    h.update(picture.height().to_le_bytes());
+    h.update(picture.rgb());
+    h.finalize().into()
 }

@@ -63,6 +63,9 @@ pub enum RenderError {
     /// A frame could not be assembled.
     #[error("cannot assemble a frame: {0}")]
     Frame(String),
+    /// The picture is not the one the admission was given for.
+    #[error("the picture to animate is not the portrait the consent gate admitted")]
+    NotAdmitted,
 }
 
 const RING: usize = 36;
@@ -358,16 +361,21 @@ fn follow(rest: &[[f32; 3]], oval: &[usize], masked: bool) -> Vec<f32> {
 impl Renderer {
     /// Prepares to render `portrait` (the picture `rig` was analysed from) at `size`×`size`.
     /// Only the consent gate makes an [`Admission`], so there is no ungated path to a rendered
-    /// frame; the caller passes the portrait the admission was given for.
+    /// frame, and the admission binds the decoded picture it was given: any other picture —
+    /// another portrait, or this one altered by a pixel — is refused
+    /// ([`RenderError::NotAdmitted`]).
     ///
     /// # Errors
     /// [`RenderError`] for a size outside 64..=1024 or a rig that does not fit the picture.
     pub fn new(
-        _admission: &Admission,
+        admission: &Admission,
         portrait: &Frame,
         rig: &FaceRig,
         size: u32,
     ) -> Result<Self, RenderError> {
+        if !admission.admits_pixels(portrait) {
+            return Err(RenderError::NotAdmitted);
+        }
         Self::build(portrait, rig, size)
     }
 

@@ -69,6 +69,15 @@ fn one_renderer_many_frames() {
         Err(RenderError::Rig(_))
     ));
 
+    // Issue 19: nothing tied the rendered portrait to the admitted one. Another picture, or
+    // this one altered by one pixel, is refused.
+    let mut altered = picture.clone();
+    altered.rgb_mut()[1000] ^= 1;
+    assert!(matches!(
+        Renderer::new(&admission, &altered, &rig, 512),
+        Err(RenderError::NotAdmitted)
+    ));
+
     let mut r = Renderer::new(&admission, &picture, &rig, 512).unwrap();
     let rest = MotionFrame::default();
     let a = r.frame(&rest).unwrap();
