@@ -61,6 +61,16 @@ pub(crate) fn top_level_boxes(bytes: &[u8]) -> Vec<(String, usize, usize)> {
     boxes
 }
 
+/// Runs ffmpeg quietly, overwriting its output.
+pub(crate) fn ffmpeg(args: &[&str]) {
+    let ff = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("ffmpeg (scripts/setup-deps --test installs it)");
+    assert!(ff.status.success(), "ffmpeg: {}", text(&ff.stderr));
+}
+
 pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }

@@ -5,7 +5,6 @@
 //! kept in a store — from the bundled portrait panning (the renderer is not part of this test).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use provatar::media::{self, EncoderSettings, Limits, VideoWriter};
 use provatar::provenance::{
@@ -14,7 +13,7 @@ use provatar::provenance::{
 use provatar::types::{ContentId, Frame};
 use provatar::watermark::{Embedder, Key, Payload};
 
-use crate::{path_str, provatar, repo, sample, text};
+use crate::{ffmpeg, path_str, provatar, repo, sample, text};
 
 const ID: u64 = 0x0123_4567_89ab_cdef;
 
@@ -84,6 +83,7 @@ fn signed_video(frames: u32) -> Signed {
         allow_ai_training: false,
         stream: None,
         sound_fingerprint: None,
+        picture_fingerprint: None,
     };
     let video = root.join("avatar.mp4");
     let signer = Signer::from_dir(&repo().join("keys/dev")).unwrap();
@@ -121,15 +121,6 @@ fn verify(video: &Path, trust: &Path, store: Option<&Path>) -> (Option<i32>, ser
     let report = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|_| panic!("no JSON report: {}", text(&out.stderr)));
     (out.status.code(), report)
-}
-
-fn ffmpeg(args: &[&str]) {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
-        .args(args)
-        .output()
-        .expect("ffmpeg (scripts/setup-deps --test installs it)");
-    assert!(out.status.success(), "ffmpeg: {}", text(&out.stderr));
 }
 
 #[test]

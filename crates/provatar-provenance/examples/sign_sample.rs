@@ -69,6 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         allow_ai_training: false,
         stream: None,
         sound_fingerprint: None,
+        picture_fingerprint: None,
     };
     let manifest = sign(
         &plain,

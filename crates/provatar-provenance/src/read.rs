@@ -121,6 +121,8 @@ pub struct ManifestReport {
     pub container_differences: Vec<String>,
     /// The signed fingerprint of the sound: `(algorithm, value)`.
     pub sound_fingerprint: Option<(String, String)>,
+    /// The signed fingerprint of the pictures: `(algorithm, value)`.
+    pub picture_fingerprint: Option<(String, String)>,
 }
 
 impl ManifestReport {
@@ -147,6 +149,7 @@ impl ManifestReport {
             stream: None,
             container_differences: Vec::new(),
             sound_fingerprint: None,
+            picture_fingerprint: None,
         }
     }
 }
@@ -229,11 +232,14 @@ pub fn read_bytes(bytes: Vec<u8>, format: &str, trust: &TrustAnchors) -> Result<
             CONSENT_LABEL => report.consent = consent(data),
             CONTAINER_LABEL => signed_layout = Some(data),
             FINGERPRINT_LABEL => {
-                let sound = &data["sound"];
-                report.sound_fingerprint = sound["alg"]
-                    .as_str()
-                    .zip(sound["value"].as_str())
-                    .map(|(a, v)| (a.to_owned(), v.to_owned()));
+                let part = |f: &Value| {
+                    f["alg"]
+                        .as_str()
+                        .zip(f["value"].as_str())
+                        .map(|(a, v)| (a.to_owned(), v.to_owned()))
+                };
+                report.sound_fingerprint = part(&data["sound"]);
+                report.picture_fingerprint = part(&data["picture"]);
             }
             STREAM_LABEL => report.stream = stream_segment(data),
             "cawg.training-mining" => {

@@ -39,6 +39,8 @@ pub struct ManifestSpec {
     pub stream: Option<StreamSegment>,
     /// A fingerprint of the video's sound ([`FINGERPRINT_LABEL`]): `(algorithm, value)`.
     pub sound_fingerprint: Option<(String, String)>,
+    /// A fingerprint of the video's pictures ([`FINGERPRINT_LABEL`]): `(algorithm, value)`.
+    pub picture_fingerprint: Option<(String, String)>,
 }
 
 /// Label of the assertion holding the content's fingerprints.
@@ -184,14 +186,25 @@ impl ManifestSpec {
                 },
             }));
         }
-        if let (Some((alg, value)), Some(assertions)) = (
-            &self.sound_fingerprint,
-            definition["assertions"].as_array_mut(),
-        ) {
-            assertions.push(json!({
-                "label": FINGERPRINT_LABEL,
-                "data": { "sound": { "alg": alg, "value": value } },
-            }));
+        let part = |f: &Option<(String, String)>| {
+            f.as_ref()
+                .map(|(alg, value)| json!({ "alg": alg, "value": value }))
+        };
+        let (sound, picture) = (
+            part(&self.sound_fingerprint),
+            part(&self.picture_fingerprint),
+        );
+        if let Some(assertions) = definition["assertions"].as_array_mut()
+            && (sound.is_some() || picture.is_some())
+        {
+            let mut data = serde_json::Map::new();
+            if let Some(s) = sound {
+                data.insert("sound".to_owned(), s);
+            }
+            if let Some(p) = picture {
+                data.insert("picture".to_owned(), p);
+            }
+            assertions.push(json!({ "label": FINGERPRINT_LABEL, "data": data }));
         }
         definition
     }

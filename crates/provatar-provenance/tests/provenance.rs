@@ -82,6 +82,7 @@ fn spec() -> ManifestSpec {
         allow_ai_training: false,
         stream: None,
         sound_fingerprint: None,
+        picture_fingerprint: None,
     }
 }
 

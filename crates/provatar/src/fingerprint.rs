@@ -289,3 +289,164 @@ mod tests {
         assert!(from_text("12g4").is_none() && from_text("123").is_none());
     }
 }
+
+/// The picture's algorithm name in the manifest.
+pub const PICTURE_ALG: &str = "org.provatar.motion-fingerprint.1";
+/// Blocks a side of the grid whose change from frame to frame is measured.
+const GRID: usize = 32;
+/// Frames fingerprinted at most (six minutes at 25 fps; the rest is not compared).
+pub const MAX_PICTURE_FRAMES: usize = 9_000;
+/// Frames that must be compared at least.
+const MIN_PICTURE_FRAMES: usize = 25;
+
+/// How much each frame changes from the one before: the mean absolute change of the luma of a
+/// 32×32 grid of blocks covering the picture. A talking head's series rises and falls with its
+/// mouth, blinks and head; a re-encode, a scale, a crop of the edges or a change of brightness
+/// keep the series' shape (its correlation with the signed one), while other pictures — a
+/// still, a test pattern, the same face moved another way — do not follow it.
+#[derive(Debug, Clone, Default)]
+pub struct MotionSeries {
+    previous: Option<Vec<f32>>,
+    values: Vec<f32>,
+}
+
+impl MotionSeries {
+    /// An empty series.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a frame.
+    pub fn push(&mut self, frame: &provatar_types::Frame) {
+        if self.values.len() >= MAX_PICTURE_FRAMES {
+            return;
+        }
+        let (w, h) = (frame.width() as usize, frame.height() as usize);
+        let mut sums = vec![0f32; GRID * GRID];
+        let mut counts = vec![0u32; GRID * GRID];
+        for (y, row) in frame.rgb().chunks_exact(w * 3).enumerate() {
+            let by = y * GRID / h.max(1);
+            for (x, p) in row.chunks_exact(3).enumerate() {
+                let bx = x * GRID / w.max(1);
+                let luma =
+                    0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]);
+                sums[by * GRID + bx] += luma;
+                counts[by * GRID + bx] += 1;
+            }
+        }
+        #[expect(clippy::cast_precision_loss, reason = "pixel counts")]
+        let means: Vec<f32> = sums
+            .iter()
+            .zip(&counts)
+            .map(|(s, &n)| if n > 0 { s / n as f32 } else { 0.0 })
+            .collect();
+        let change = self.previous.as_ref().map_or(0.0, |p| {
+            #[expect(clippy::cast_precision_loss, reason = "block counts")]
+            let n = means.len() as f32;
+            p.iter()
+                .zip(&means)
+                .map(|(a, b)| (a - b).abs())
+                .sum::<f32>()
+                / n
+        });
+        self.values.push(change);
+        self.previous = Some(means);
+    }
+
+    /// The series: one value a frame (the first 0).
+    pub fn values(&self) -> &[f32] {
+        &self.values
+    }
+
+    /// The series as text: two hex digits a frame, in sixteenths of a luma step (at most 255).
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write as _;
+        self.values.iter().fold(String::new(), |mut out, v| {
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "clamped to a byte"
+            )]
+            let q = (v * 16.0).round().clamp(0.0, 255.0) as u8;
+            let _ = write!(out, "{q:02x}");
+            out
+        })
+    }
+}
+
+/// A series from its text, or `None` when it is not one.
+pub fn series_from_text(text: &str) -> Option<Vec<f32>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
+    }
+    text.as_bytes()
+        .chunks(2)
+        .map(|c| {
+            let c = std::str::from_utf8(c).ok()?;
+            u8::from_str_radix(c, 16).ok().map(|q| f32::from(q) / 16.0)
+        })
+        .collect()
+}
+
+/// How a copy's pictures follow the signed ones.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PictureMatch {
+    /// Correlation of the copy's motion series with the signed one (1 the same, near 0 other
+    /// pictures).
+    pub correlation: f32,
+    /// Frames compared.
+    pub frames: usize,
+}
+
+/// Compares a copy's motion series with the signed one, the copy's first frame being the
+/// signed video's frame `start` (from the watermark's frame index), give or take two frames;
+/// `None` when fewer than 25 frames can be compared.
+pub fn compare_pictures(signed: &[f32], copy: &[f32], start: usize) -> Option<PictureMatch> {
+    let mut best: Option<PictureMatch> = None;
+    for lag in -2i64..=2 {
+        let pairs: Vec<(f32, f32)> = copy
+            .iter()
+            .enumerate()
+            // The first value of each series is not a change.
+            .skip(1)
+            .filter_map(|(j, &c)| {
+                let k = i64::try_from(j + start).ok()? + lag;
+                let k = usize::try_from(k).ok().filter(|&k| k > 0)?;
+                signed.get(k).map(|&s| (s, c))
+            })
+            .collect();
+        if pairs.len() < MIN_PICTURE_FRAMES {
+            continue;
+        }
+        let r = correlation(&pairs);
+        if best.is_none_or(|b| r > b.correlation) {
+            best = Some(PictureMatch {
+                correlation: r,
+                frames: pairs.len(),
+            });
+        }
+    }
+    best
+}
+
+fn correlation(pairs: &[(f32, f32)]) -> f32 {
+    #[expect(clippy::cast_precision_loss, reason = "frame counts")]
+    let n = pairs.len() as f32;
+    let (ma, mb) = pairs
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
+    let (mut sab, mut saa, mut sbb) = (0f32, 0f32, 0f32);
+    for (x, y) in pairs {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma) * (x - ma);
+        sbb += (y - mb) * (y - mb);
+    }
+    // Pictures that do not move follow nothing.
+    if saa <= f32::EPSILON || sbb <= f32::EPSILON {
+        return 0.0;
+    }
+    sab / (saa * sbb).sqrt()
+}
+
+/// The correlation under which a copy's pictures are not the signed ones (BENCHMARKS.md).
+pub const MIN_PICTURE_CORRELATION: f32 = 0.5;

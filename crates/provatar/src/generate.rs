@@ -289,6 +289,8 @@ pub fn generate(
     })?;
     let mut encode = t_encode.elapsed().as_secs_f64();
     let mut embedder = Embedder::new(&Key::public());
+    // How the marked pictures move, fingerprinted for the manifest.
+    let mut motion_series = crate::fingerprint::MotionSeries::new();
     let total = motion.frames.len();
     // Two stages on two threads: one renders, the other marks and encodes (about 4 and 6 ms a
     // frame), a few frames apart. Frames arrive in order; the first error stops both.
@@ -325,6 +327,7 @@ pub fn generate(
                     },
                 )
                 .map_err(|e| stage("watermark")(e.to_string()))?;
+            motion_series.push(&frame);
             times.watermark += t.elapsed().as_secs_f64();
             let t = Instant::now();
             writer
@@ -381,6 +384,10 @@ pub fn generate(
             crate::fingerprint::to_text(&crate::fingerprint::sound_fingerprint(
                 audio.analysis.samples(),
             )),
+        )),
+        picture_fingerprint: Some((
+            crate::fingerprint::PICTURE_ALG.to_owned(),
+            motion_series.to_text(),
         )),
         ..spec
     };
@@ -643,6 +650,7 @@ pub(crate) fn manifest_spec(
         allow_ai_training: matches!(admission.ai_training(), AiTraining::Allowed),
         stream: None,
         sound_fingerprint: None,
+        picture_fingerprint: None,
     }
 }
 

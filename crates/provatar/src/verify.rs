@@ -244,6 +244,14 @@ pub struct StreamReport {
     pub segments: Vec<VerifyReport>,
 }
 
+/// What verify measured of a copy's content, for the fingerprint checks.
+struct Content<'a> {
+    /// Its sound at 16 kHz mono, when it has any.
+    sound: Option<&'a [f32]>,
+    /// Its pictures' motion series.
+    motion: &'a [f32],
+}
+
 /// Checks videos against a trust store and (optionally) a manifest store.
 pub struct Verifier {
     anchors: TrustAnchors,
@@ -332,7 +340,7 @@ impl Verifier {
         }
         let bytes = provatar_types::read_limited(path, self.limits.max_file_bytes)
             .map_err(|e| unreadable(e.to_string()))?;
-        let (detection, damaged) = self.watermark(bytes.clone()).map_err(unreadable)?;
+        let (detection, damaged, series) = self.watermark(bytes.clone()).map_err(unreadable)?;
         // The copy's sound (none when it has no sound track it can decode).
         let sound = provatar_media::decode_pcm(&bytes, &self.limits)
             .ok()
@@ -345,7 +353,10 @@ impl Verifier {
             &embedded,
             &detection,
             damaged,
-            sound.as_ref().map(provatar_types::Audio::samples),
+            &Content {
+                sound: sound.as_ref().map(provatar_types::Audio::samples),
+                motion: series.values(),
+            },
         ))
     }
 
@@ -388,10 +399,14 @@ impl Verifier {
 
     /// Detects the watermark over every frame; also counts samples the decoder rejected (a
     /// damaged stream is judged, not refused, once some of it decodes).
-    fn watermark(&self, bytes: Vec<u8>) -> Result<(Detection, usize), String> {
+    fn watermark(
+        &self,
+        bytes: Vec<u8>,
+    ) -> Result<(Detection, usize, fingerprint::MotionSeries), String> {
         let mut decoder =
             VideoDecoder::from_bytes(bytes, &self.limits).map_err(|e| e.to_string())?;
         let mut detector = VideoDetector::new(&self.key);
+        let mut series = fingerprint::MotionSeries::new();
         let (mut damaged, mut first_error) = (0usize, None);
         loop {
             match decoder.next_frame() {
@@ -400,6 +415,7 @@ impl Verifier {
                         .to_rgb(&decoded.picture)
                         .map_err(|e| e.to_string())?;
                     detector.push(&frame).map_err(|e| e.to_string())?;
+                    series.push(&frame);
                 }
                 Ok(None) => break,
                 Err(e) => {
@@ -416,7 +432,7 @@ impl Verifier {
         if detector.frames() == 0 {
             return Err(first_error.unwrap_or_else(|| "the video holds no frames".to_owned()));
         }
-        Ok((detector.finish(), damaged))
+        Ok((detector.finish(), damaged, series))
     }
 
     fn recover(&self, id: ContentId) -> Option<ManifestReport> {
@@ -434,8 +450,9 @@ impl Verifier {
         embedded: &ManifestReport,
         wm: &Detection,
         damaged: usize,
-        sound: Option<&[f32]>,
+        content: &Content<'_>,
     ) -> VerifyReport {
+        let sound = content.sound;
         let mut checks = Vec::new();
         let mut check = |name, ok, detail: String| checks.push(Check { name, ok, detail });
         let wm_id = wm.content_id.filter(|_| wm.detected);
@@ -652,6 +669,49 @@ impl Verifier {
             check("sound", ok, detail);
         }
 
+        // The pictures: the signed video's, not others carrying its mark.
+        let mut other_pictures = false;
+        if let Some(m) = &manifest
+            && let Some((alg, value)) = &m.picture_fingerprint
+        {
+            let signed = (alg == fingerprint::PICTURE_ALG)
+                .then(|| fingerprint::series_from_text(value))
+                .flatten();
+            let start = first_index(wm).map_or(0, usize::from);
+            let (ok, detail) = match signed {
+                None => (
+                    false,
+                    format!("the manifest's picture fingerprint ({alg}) cannot be read"),
+                ),
+                Some(signed) => match fingerprint::compare_pictures(&signed, content.motion, start)
+                {
+                    None => (
+                        true,
+                        "too few frames to compare with the signed pictures".to_owned(),
+                    ),
+                    Some(found) if found.correlation >= fingerprint::MIN_PICTURE_CORRELATION => (
+                        true,
+                        format!(
+                            "the signed video's pictures: their motion follows the signed one \
+                             (r {:.2} over {} frames)",
+                            found.correlation, found.frames
+                        ),
+                    ),
+                    Some(found) => (
+                        false,
+                        format!(
+                            "not the pictures the video was signed with: their motion does not \
+                             follow the signed one (r {:.2} over {} frames) — its mark copied \
+                             onto other content",
+                            found.correlation, found.frames
+                        ),
+                    ),
+                },
+            };
+            other_pictures = !ok;
+            check("pictures", ok, detail);
+        }
+
         // Consent.
         let consent = manifest.as_ref().and_then(|m| m.consent.as_ref()).map(|c| {
             let issuer_trusted = self.trust.issuers().iter().any(|i| i == &c.issuer);
@@ -687,7 +747,7 @@ impl Verifier {
             );
         }
 
-        let edited = !anomalies.is_empty() || damaged > 0 || other_sound;
+        let edited = !anomalies.is_empty() || damaged > 0 || other_sound || other_pictures;
         let verdict = match (&manifest, recovered) {
             (Some(m), false) if m.state == ManifestState::Invalid => Verdict::Tampered,
             (Some(_), _) if !trusted => Verdict::Unknown,
