@@ -84,6 +84,17 @@ fn streamed_segments_verify_and_a_dropped_or_reordered_one_is_caught() {
     let r: serde_json::Value = serde_json::from_slice(&rec.stdout).unwrap();
     assert_eq!(r["verdict"], "authentic", "{r:#}");
     assert_eq!(r["watermark"]["frames"], 137);
+    // The recording carries the content's fingerprints, and its own content matches them.
+    for name in ["sound", "pictures"] {
+        let c = r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} check: {r:#}"));
+        assert_eq!(c["ok"], true, "{c}");
+        eprintln!("recording {name}: {}", c["detail"]);
+    }
 
     // A dropped segment.
     let dropped = dir.path().join("dropped");

@@ -30,6 +30,9 @@ const QUIET_DB: f32 = 30.0;
 const MAX_SHIFT: i64 = 4;
 const MAX_LEAD: i64 = 31;
 
+/// Samples fingerprinted at most (six minutes at 16 kHz; a longer copy is compared over them).
+pub const MAX_SOUND_SAMPLES: usize = 6 * 60 * 16_000;
+
 /// One frame's 16 bits, or none for a quiet frame.
 pub type Word = Option<u16>;
 
@@ -163,8 +166,8 @@ const SECOND: usize = 31;
 /// (the copy may be a clip from anywhere in the video, its sound delayed by a codec by a few
 /// frames); `None` when fewer than 16 frames, or under half the copy's, can be compared.
 pub fn compare(signed: &[Word], copy: &[Word]) -> Option<SoundMatch> {
-    let voiced = copy.iter().filter(|w| w.is_some()).count();
-    let need = (voiced / 2).max(16);
+    let voiced = |v: &[Word]| v.iter().filter(|w| w.is_some()).count();
+    let need = (voiced(copy).min(voiced(signed)) / 2).max(16);
     let len = |v: &[Word]| i64::try_from(v.len()).unwrap_or(i64::MAX);
     let mut best: Option<(f32, i64, usize)> = None;
     // Copy frame j sits at signed frame j + shift.

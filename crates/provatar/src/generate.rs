@@ -382,7 +382,11 @@ pub fn generate(
         sound_fingerprint: Some((
             crate::fingerprint::SOUND_ALG.to_owned(),
             crate::fingerprint::to_text(&crate::fingerprint::sound_fingerprint(
-                audio.analysis.samples(),
+                &audio.analysis.samples()[..audio
+                    .analysis
+                    .samples()
+                    .len()
+                    .min(crate::fingerprint::MAX_SOUND_SAMPLES)],
             )),
         )),
         picture_fingerprint: Some((

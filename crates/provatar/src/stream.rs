@@ -149,6 +149,10 @@ pub struct StreamSession {
     /// The unsigned fragments so far, for the whole recording at the end.
     recording: Vec<u8>,
     audio_hash: Sha256,
+    /// The sound so far (up to the fingerprint's length) and how the pictures move, for the
+    /// recording's fingerprints.
+    sound: Vec<f32>,
+    series: crate::fingerprint::MotionSeries,
     samples: u64,
     max_samples: u64,
     frames: u64,
@@ -261,6 +265,8 @@ impl StreamSession {
             held: None,
             recording: Vec::new(),
             audio_hash: Sha256::new(),
+            sound: Vec::new(),
+            series: crate::fingerprint::MotionSeries::new(),
             samples: 0,
             max_samples,
             frames: 0,
@@ -350,6 +356,9 @@ impl StreamSession {
         for s in samples {
             self.audio_hash.update(s.to_le_bytes());
         }
+        let room = crate::fingerprint::MAX_SOUND_SAMPLES.saturating_sub(self.sound.len());
+        self.sound
+            .extend_from_slice(&samples[..room.min(samples.len())]);
         let t = Instant::now();
         self.writer
             .push_audio(samples)
@@ -384,6 +393,7 @@ impl StreamSession {
                 },
             )
             .map_err(|e| stage("watermark")(e.to_string()))?;
+        self.series.push(&frame);
         self.times.watermark += t.elapsed().as_secs_f64();
         let t = Instant::now();
         let segments = self
@@ -564,8 +574,20 @@ impl StreamSession {
         let partial = Partial(vec![signed.clone()]);
         let plain = self.work.path().join("recording.mp4");
         std::fs::write(&plain, &self.recording).map_err(|e| out_err(e.to_string()))?;
-        let manifest = sign(&plain, &signed, &self.spec(&name), &self.signer)
-            .map_err(|e| stage("sign")(e.to_string()))?;
+        // The whole recording carries the content's fingerprints (a segment is too short).
+        let spec = provatar_provenance::ManifestSpec {
+            sound_fingerprint: Some((
+                crate::fingerprint::SOUND_ALG.to_owned(),
+                crate::fingerprint::to_text(&crate::fingerprint::sound_fingerprint(&self.sound)),
+            )),
+            picture_fingerprint: Some((
+                crate::fingerprint::PICTURE_ALG.to_owned(),
+                self.series.to_text(),
+            )),
+            ..self.spec(&name)
+        };
+        let manifest =
+            sign(&plain, &signed, &spec, &self.signer).map_err(|e| stage("sign")(e.to_string()))?;
         let kept = self
             .store
             .put(self.content_id, &manifest)
