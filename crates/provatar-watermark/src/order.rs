@@ -473,7 +473,12 @@ fn unmarked(frames: &[FrameReport], runs: &[Run]) -> Vec<FrameAnomaly> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, reason = "tests")]
+#[allow(
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    reason = "tests"
+)]
 mod tests {
     use super::*;
 
@@ -587,6 +592,45 @@ mod tests {
             kinds(&anomalies(&looped)),
             [(40, 40, AnomalyKind::Reordered)]
         );
+    }
+
+    /// Any sequence of reads (wrapping, missing, jumping anywhere) gives anomalies that lie
+    /// inside the video, never a panic.
+    #[test]
+    fn arbitrary_reads_never_panic_and_stay_inside_the_video() {
+        let mut state = 0x9e37_79b9_u32;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        for round in 0u32..400 {
+            let len = (next() % 200) as usize;
+            let frames: Vec<FrameReport> = (0..len)
+                .map(|p| {
+                    let r = next();
+                    let index = match r % 5 {
+                        0 => None,
+                        1 => Some((r >> 8) as u16),
+                        _ => Some(
+                            (p as u16)
+                                .wrapping_add((round * 37) as u16)
+                                .wrapping_add((r >> 16) as u16 % 3),
+                        ),
+                    };
+                    frame(index, (r % 13) as f32)
+                })
+                .collect();
+            for a in anomalies(&frames) {
+                assert!(a.frame < len.max(1), "{a:?} in {len} frames");
+                assert!(
+                    a.kind == AnomalyKind::Cut || a.frame + a.frames <= len,
+                    "{a:?} in {len}"
+                );
+                let _ = a.describe();
+            }
+        }
     }
 
     /// Frames 20–49 of an 80-frame video reversed, re-encoded at CRF 18: the indices one

@@ -291,6 +291,40 @@ mod tests {
         assert!(compare(&fa, &[]).is_none());
         assert!(from_text("12g4").is_none() && from_text("123").is_none());
     }
+
+    /// What a manifest holds is someone else's text: any of it parses or is refused, and any
+    /// two fingerprints or series compare, without a panic.
+    #[test]
+    fn arbitrary_fingerprints_never_panic() {
+        let mut state = 0x1234_5678_u32;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        let alphabet: Vec<char> = "0123456789abcdef-xG é".chars().collect();
+        for _ in 0..300 {
+            let len = (next() % 64) as usize;
+            let text: String = (0..len)
+                .map(|_| alphabet[(next() as usize) % alphabet.len()])
+                .collect();
+            let _ = from_text(&text);
+            let _ = series_from_text(&text);
+            let a: Vec<Word> = (0..next() % 100)
+                .map(|_| (next() % 3 > 0).then(|| next() as u16))
+                .collect();
+            let b: Vec<Word> = (0..next() % 100)
+                .map(|_| (next() % 3 > 0).then(|| next() as u16))
+                .collect();
+            let _ = compare(&a, &b);
+            let s: Vec<f32> = (0..next() % 60).map(|_| (next() % 50) as f32).collect();
+            let c: Vec<f32> = (0..next() % 60).map(|_| (next() % 50) as f32).collect();
+            let _ = compare_pictures(&s, &c, (next() % 80) as usize);
+        }
+        assert!(series_from_text("zz").is_none() && series_from_text("abc").is_none());
+        assert_eq!(series_from_text("10ff").unwrap(), [1.0, 255.0 / 16.0]);
+    }
 }
 
 /// The picture's algorithm name in the manifest.
