@@ -614,12 +614,7 @@ fn the_pictures_with_other_words_are_tampered_and_the_genuine_sound_survives_cop
         all.push(path_str(&copy));
         ffmpeg(&all);
         let (_, report) = verify_in(dir.path(), &copy);
-        let sound = report["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == "sound")
-            .unwrap_or_else(|| panic!("{name}: no sound check: {report:#}"));
+        let sound = crate::check(&report, "sound");
         // The margin, for BENCHMARKS.md (--nocapture).
         eprintln!("{name}: {} — {}", report["verdict"], sound["detail"]);
         assert_eq!(report["verdict"], expected, "{name}: {report:#}");
@@ -681,12 +676,7 @@ fn a_content_id_copied_onto_other_pictures_is_tampered() {
         ]);
         assert_eq!(e.status.code(), Some(0), "{}", text(&e.stderr));
         let r = verify(&forged);
-        let pictures = r["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == "pictures")
-            .unwrap_or_else(|| panic!("{name}: no pictures check: {r:#}"));
+        let pictures = crate::check(&r, "pictures");
         // The margin, for BENCHMARKS.md (--nocapture): genuine copies follow at r ≥ 0.99.
         eprintln!("{name}: {} — {}", r["verdict"], pictures["detail"]);
         assert_eq!(r["watermark"]["content_id"], id.as_str(), "{name}: {r:#}");

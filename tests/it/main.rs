@@ -71,6 +71,14 @@ pub(crate) fn ffmpeg(args: &[&str]) {
     assert!(ff.status.success(), "ffmpeg: {}", text(&ff.stderr));
 }
 
+/// The check called `name` in a verify report.
+pub(crate) fn check<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == name))
+        .unwrap_or_else(|| panic!("no {name} check: {report:#}"))
+}
+
 pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }

@@ -86,12 +86,7 @@ fn streamed_segments_verify_and_a_dropped_or_reordered_one_is_caught() {
     assert_eq!(r["watermark"]["frames"], 137);
     // The recording carries the content's fingerprints, and its own content matches them.
     for name in ["sound", "pictures"] {
-        let c = r["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == name)
-            .unwrap_or_else(|| panic!("no {name} check: {r:#}"));
+        let c = crate::check(&r, name);
         assert_eq!(c["ok"], true, "{c}");
         eprintln!("recording {name}: {}", c["detail"]);
     }

@@ -485,12 +485,7 @@ fn bytes_outside_the_media_hash_are_tampered() {
         let (code, r) = verify(&path, &dev_trust(), None);
         assert_eq!(code, Some(1), "{name}: {r:#}");
         assert_eq!(r["verdict"], "tampered", "{name}: {r:#}");
-        let manifest = r["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == "manifest")
-            .unwrap();
+        let manifest = crate::check(&r, "manifest");
         let detail = manifest["detail"].as_str().unwrap();
         assert!(
             detail.contains("bytes outside the signed media changed") && detail.contains(needle),

@@ -343,7 +343,11 @@ const MIN_PICTURE_FRAMES: usize = 25;
 /// still, a test pattern, the same face moved another way — do not follow it.
 #[derive(Debug, Clone, Default)]
 pub struct MotionSeries {
-    previous: Option<Vec<f32>>,
+    /// The block means of the frame before (empty before the first) and of this one, and the
+    /// pixels counted per block: kept between frames so that a frame allocates nothing.
+    previous: Vec<f32>,
+    current: Vec<f32>,
+    counts: Vec<u32>,
     values: Vec<f32>,
 }
 
@@ -359,35 +363,39 @@ impl MotionSeries {
             return;
         }
         let (w, h) = (frame.width() as usize, frame.height() as usize);
-        let mut sums = vec![0f32; GRID * GRID];
-        let mut counts = vec![0u32; GRID * GRID];
+        self.current.clear();
+        self.current.resize(GRID * GRID, 0.0);
+        self.counts.clear();
+        self.counts.resize(GRID * GRID, 0);
         for (y, row) in frame.rgb().chunks_exact(w * 3).enumerate() {
             let by = y * GRID / h.max(1);
             for (x, p) in row.chunks_exact(3).enumerate() {
-                let bx = x * GRID / w.max(1);
-                let luma =
+                let block = by * GRID + x * GRID / w.max(1);
+                self.current[block] +=
                     0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]);
-                sums[by * GRID + bx] += luma;
-                counts[by * GRID + bx] += 1;
+                self.counts[block] += 1;
             }
         }
-        #[expect(clippy::cast_precision_loss, reason = "pixel counts")]
-        let means: Vec<f32> = sums
-            .iter()
-            .zip(&counts)
-            .map(|(s, &n)| if n > 0 { s / n as f32 } else { 0.0 })
-            .collect();
-        let change = self.previous.as_ref().map_or(0.0, |p| {
+        for (m, &n) in self.current.iter_mut().zip(&self.counts) {
+            #[expect(clippy::cast_precision_loss, reason = "pixel counts")]
+            if n > 0 {
+                *m /= n as f32;
+            }
+        }
+        let change = if self.previous.is_empty() {
+            0.0
+        } else {
             #[expect(clippy::cast_precision_loss, reason = "block counts")]
-            let n = means.len() as f32;
-            p.iter()
-                .zip(&means)
+            let n = self.current.len() as f32;
+            self.previous
+                .iter()
+                .zip(&self.current)
                 .map(|(a, b)| (a - b).abs())
                 .sum::<f32>()
                 / n
-        });
+        };
         self.values.push(change);
-        self.previous = Some(means);
+        std::mem::swap(&mut self.previous, &mut self.current);
     }
 
     /// The series: one value a frame (the first 0).
